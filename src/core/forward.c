@@ -1,0 +1,186 @@
+/* forward.c - a llama forward pass over a whole sequence; see forward.h. */
+#include "forward.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Activations for one pass, allocated once per run (not per token). */
+typedef struct {
+    float *x;      /* (n, dim) the residual stream */
+    float *xb;     /* (n, dim) normalised input of a sub-layer */
+    float *att;    /* (n, n_heads*head_dim) heads' outputs, concatenated */
+    float *gate;   /* (n, ffn_dim) */
+    float *up;     /* (n, ffn_dim) */
+    float *rope;   /* (n, rope_dim/2, 2) cos and sin per position and pair */
+} RunState;
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static void run_state_free(RunState *s)
+{
+    free(s->x);
+    free(s->xb);
+    free(s->att);
+    free(s->gate);
+    free(s->up);
+    free(s->rope);
+}
+
+static int run_state_alloc(RunState *s, const ModelConfig *c, size_t n)
+{
+    memset(s, 0, sizeof *s);
+    s->x = malloc(n * c->dim * sizeof(float));
+    s->xb = malloc(n * c->dim * sizeof(float));
+    s->att = malloc(n * c->n_heads * c->head_dim * sizeof(float));
+    s->gate = malloc(n * c->ffn_dim * sizeof(float));
+    s->up = malloc(n * c->ffn_dim * sizeof(float));
+    s->rope = malloc(n * (size_t)c->rope_dim * sizeof(float));
+    if (!s->x || !s->xb || !s->att || !s->gate || !s->up || !s->rope) {
+        run_state_free(s);
+        return -1;
+    }
+    return 0;
+}
+
+/* out = x / rms(x) * w, row by row. */
+static void rmsnorm(float *out, const float *x, const float *w, size_t n, int dim, float eps)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float *xi = x + i * dim;
+        float *oi = out + i * dim;
+        double ss = 0.0;
+        for (int j = 0; j < dim; j++) ss += (double)xi[j] * xi[j];
+        float inv = (float)(1.0 / sqrt(ss / dim + eps));
+        for (int j = 0; j < dim; j++) oi[j] = xi[j] * inv * w[j];
+    }
+}
+
+/* Rotary table: pair i of a head at position p turns by p * base^(-2i/rope_dim). */
+static void rope_table(float *tab, size_t n, int rope_dim, float base)
+{
+    int half = rope_dim / 2;
+    for (size_t p = 0; p < n; p++)
+        for (int i = 0; i < half; i++) {
+            double theta = (double)p * pow(base, -2.0 * i / rope_dim);
+            tab[(p * half + i) * 2] = (float)cos(theta);
+            tab[(p * half + i) * 2 + 1] = (float)sin(theta);
+        }
+}
+
+/* Rotate adjacent pairs (2i, 2i+1) of each head's first rope_dim dimensions:
+ * the layout llama.cpp uses for the llama architecture. */
+static void rope_apply(float *m, size_t n, int n_heads, int head_dim, int rope_dim,
+                       const float *tab)
+{
+    int half = rope_dim / 2;
+    size_t stride = (size_t)n_heads * head_dim;
+    for (size_t p = 0; p < n; p++)
+        for (int h = 0; h < n_heads; h++) {
+            float *v = m + p * stride + (size_t)h * head_dim;
+            for (int i = 0; i < half; i++) {
+                float c = tab[(p * half + i) * 2], s = tab[(p * half + i) * 2 + 1];
+                float a = v[2 * i], b = v[2 * i + 1];
+                v[2 * i] = a * c - b * s;
+                v[2 * i + 1] = a * s + b * c;
+            }
+        }
+}
+
+/* C (n, out) = A (n, in) · W^T, W being (out, in); BETA 1 accumulates into C. */
+static void matmul(float *C, const float *A, const float *W, size_t n, int in, int out,
+                   float beta)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, out, in, 1.0f, A, in, W, in,
+                beta, C, out);
+}
+
+static void layer_forward(const Model *m, int l, RunState *s, AttentionTrace *t, size_t n)
+{
+    const ModelConfig *c = &m->cfg;
+    const LayerWeights *w = &m->layers[l];
+    int hd = c->head_dim, qdim = c->n_heads * hd, kvdim = c->n_kv_heads * hd;
+    float *Q = t->q + (size_t)l * n * qdim;
+    float *K = t->k + (size_t)l * n * kvdim;
+    float *V = t->v + (size_t)l * n * kvdim;
+
+    rmsnorm(s->xb, s->x, w->attn_norm, n, c->dim, c->rms_eps);
+    matmul(Q, s->xb, w->wq, n, c->dim, qdim, 0.0f);
+    matmul(K, s->xb, w->wk, n, c->dim, kvdim, 0.0f);
+    matmul(V, s->xb, w->wv, n, c->dim, kvdim, 0.0f);
+    rope_apply(Q, n, c->n_heads, hd, c->rope_dim, s->rope);
+    rope_apply(K, n, c->n_kv_heads, hd, c->rope_dim, s->rope);
+
+    for (int h = 0; h < c->n_heads; h++) {
+        int kvh = trace_kv_head(t, h);
+        attention_head(Q + (size_t)h * hd, qdim, K + (size_t)kvh * hd, kvdim,
+                       V + (size_t)kvh * hd, kvdim, (int)n, hd, t->scale, true,
+                       trace_attn(t, l, h), s->att + (size_t)h * hd, qdim);
+    }
+    matmul(s->x, s->att, w->wo, n, qdim, c->dim, 1.0f);
+
+    /* SwiGLU feed-forward: down(silu(gate(x)) * up(x)). */
+    rmsnorm(s->xb, s->x, w->ffn_norm, n, c->dim, c->rms_eps);
+    matmul(s->gate, s->xb, w->w_gate, n, c->dim, c->ffn_dim, 0.0f);
+    matmul(s->up, s->xb, w->w_up, n, c->dim, c->ffn_dim, 0.0f);
+    for (size_t i = 0; i < n * (size_t)c->ffn_dim; i++) {
+        float g = s->gate[i];
+        s->gate[i] = g / (1.0f + expf(-g)) * s->up[i];
+    }
+    matmul(s->x, s->gate, w->w_down, n, c->ffn_dim, c->dim, 1.0f);
+}
+
+int forward_run(const Model *m, const int32_t *tokens, int n, AttentionTrace **out, char *err,
+                size_t errlen)
+{
+    const ModelConfig *c = &m->cfg;
+    *out = NULL;
+    if (n <= 0) {
+        seterr(err, errlen, "nothing to compute: no tokens");
+        return -1;
+    }
+    if (n > c->context) {
+        seterr(err, errlen, "the text is %d tokens, longer than the model's context of %d", n,
+               c->context);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        if (tokens[i] < 0 || tokens[i] >= c->vocab) {
+            seterr(err, errlen, "token %d at position %d is outside the vocabulary (%d)",
+                   tokens[i], i, c->vocab);
+            return -1;
+        }
+    AttentionTrace *t =
+        trace_new(n, c->n_layers, c->n_heads, c->n_kv_heads, c->head_dim, c->vocab);
+    RunState s;
+    if (!t || run_state_alloc(&s, c, (size_t)n)) {
+        trace_free(t);
+        seterr(err, errlen, "out of memory for a %d-token forward pass", n);
+        return -1;
+    }
+    t->scale = 1.0f / sqrtf((float)c->head_dim);
+    for (int i = 0; i < n; i++)
+        memcpy(s.x + (size_t)i * c->dim, m->tok_embd + (size_t)tokens[i] * c->dim,
+               (size_t)c->dim * sizeof(float));
+    rope_table(s.rope, (size_t)n, c->rope_dim, c->rope_base);
+    for (int l = 0; l < c->n_layers; l++) layer_forward(m, l, &s, t, (size_t)n);
+
+    /* Logits only for the last position: the only ones anything shows. */
+    float *last = s.xb;
+    rmsnorm(last, s.x + (size_t)(n - 1) * c->dim, m->out_norm, 1, c->dim, c->rms_eps);
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, c->vocab, c->dim, 1.0f, m->output, c->dim, last, 1,
+                0.0f, t->logits_last, 1);
+    run_state_free(&s);
+    *out = t;
+    return 0;
+}

@@ -1,0 +1,25 @@
+/*
+ * forward.h - the forward pass of a Model over a whole token sequence,
+ * recording attention.
+ *
+ * All positions go through each layer at once as matrix products
+ * (cblas_sgemm), with the causal mask; every head's attention matrix comes
+ * from the shared kernel (attention.h) and lands in an AttentionTrace,
+ * together with Q and K after RoPE, V, and the last position's logits.
+ */
+#ifndef ATTNSCOPE_FORWARD_H
+#define ATTNSCOPE_FORWARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "trace.h"
+
+/* Run M over TOKENS[0..n).  Fails (with a message) when n is 0, longer than
+ * the model's context, a token id is out of range, or memory runs out.
+ * On success *out is a new trace the caller frees with trace_free(). */
+int forward_run(const Model *m, const int32_t *tokens, int n, AttentionTrace **out, char *err,
+                size_t errlen);
+
+#endif

@@ -1,0 +1,272 @@
+/* model.c - bind a GGUF `llama` model's hyper-parameters and weights; see model.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Upper bounds that keep every size product below 2^62 and reject nonsense
+ * early; real models are far inside them. */
+#define MODEL_MAX_LAYERS 1024
+#define MODEL_MAX_HEADS 1024
+#define MODEL_MAX_DIM (1 << 16)
+#define MODEL_MAX_FFN (1 << 18)
+#define MODEL_MAX_VOCAB (1 << 22)
+#define MODEL_MAX_CONTEXT (1 << 20)
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static int get_dim(const Gguf *g, const char *key, int lo, int hi, int *out, char *err,
+                   size_t errlen)
+{
+    uint32_t v;
+    if (gguf_get_u32(g, key, &v, err, errlen)) return -1;
+    if (v < (uint32_t)lo || v > (uint32_t)hi) {
+        seterr(err, errlen, "%s: %s = %u is outside the supported range %d..%d", gguf_name(g),
+               key, v, lo, hi);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int get_opt_dim(const Gguf *g, const char *key, int lo, int hi, int dflt, int *out,
+                       char *err, size_t errlen)
+{
+    if (!gguf_find_kv(g, key)) {
+        *out = dflt;
+        return 0;
+    }
+    return get_dim(g, key, lo, hi, out, err, errlen);
+}
+
+static int get_opt_f32(const Gguf *g, const char *key, float dflt, float *out, char *err,
+                       size_t errlen)
+{
+    if (!gguf_find_kv(g, key)) {
+        *out = dflt;
+        return 0;
+    }
+    return gguf_get_f32(g, key, out, err, errlen);
+}
+
+/* Find tensor NAME, check its shape is (d0, d1) (d1 = 0: one-dimensional), and
+ * return float data: borrowed when F32 and aligned, else converted and owned. */
+static int bind(Model *m, const char *name, uint64_t d0, uint64_t d1, const float **out,
+                char *err, size_t errlen)
+{
+    const char *file = gguf_name(m->gguf);
+    const GgufTensor *t = gguf_find_tensor(m->gguf, name);
+    if (!t) {
+        seterr(err, errlen, "%s: missing tensor '%s'", file, name);
+        return -1;
+    }
+    bool shape_ok = d1 ? (t->n_dims == 2 && t->dims[0] == d0 && t->dims[1] == d1)
+                       : (t->n_dims == 1 && t->dims[0] == d0);
+    if (!shape_ok) {
+        char got[96];
+        int k = snprintf(got, sizeof got, "(");
+        for (uint32_t i = 0; i < t->n_dims && k < (int)sizeof got; i++)
+            k += snprintf(got + k, sizeof got - (size_t)k, "%s%llu", i ? ", " : "",
+                          (unsigned long long)t->dims[i]);
+        if (k < (int)sizeof got) snprintf(got + k, sizeof got - (size_t)k, ")");
+        if (d1)
+            seterr(err, errlen, "%s: tensor '%s' has shape %s, expected (%llu, %llu)", file,
+                   name, got, (unsigned long long)d0, (unsigned long long)d1);
+        else
+            seterr(err, errlen, "%s: tensor '%s' has shape %s, expected (%llu)", file, name,
+                   got, (unsigned long long)d0);
+        return -1;
+    }
+    if (t->type == GGML_TYPE_F32 && ((uintptr_t)t->data % sizeof(float)) == 0) {
+        *out = t->data;
+        return 0;
+    }
+    float *buf = malloc(t->n_elements * sizeof(float));
+    float **owned = realloc(m->owned, (size_t)(m->n_owned + 1) * sizeof *owned);
+    if (!buf || !owned) {
+        free(buf);
+        if (owned) m->owned = owned;
+        seterr(err, errlen, "%s: out of memory converting tensor '%s'", file, name);
+        return -1;
+    }
+    m->owned = owned;
+    m->owned[m->n_owned++] = buf;
+    if (gguf_tensor_to_f32(t, 0, t->n_elements, buf, err, errlen)) return -1;
+    *out = buf;
+    return 0;
+}
+
+static int read_config(Model *m, char *err, size_t errlen)
+{
+    const Gguf *g = m->gguf;
+    ModelConfig *c = &m->cfg;
+    const GgufStr *arch = gguf_get_str(g, "general.architecture", err, errlen);
+    if (!arch) return -1;
+    if (!gguf_str_eq(*arch, "llama")) {
+        seterr(err, errlen, "%s: architecture '%.*s' is not supported (only 'llama')",
+               gguf_name(g), (int)(arch->len > 64 ? 64 : arch->len), arch->ptr);
+        return -1;
+    }
+    const GgufKV *scaling = gguf_find_kv(g, "llama.rope.scaling.type");
+    if (scaling && !(scaling->type == GGUF_TYPE_STRING && gguf_str_eq(scaling->v.str, "none"))) {
+        seterr(err, errlen, "%s: llama.rope.scaling.type is set; RoPE scaling is not supported",
+               gguf_name(g));
+        return -1;
+    }
+    if (get_dim(g, "llama.block_count", 1, MODEL_MAX_LAYERS, &c->n_layers, err, errlen) ||
+        get_dim(g, "llama.embedding_length", 1, MODEL_MAX_DIM, &c->dim, err, errlen) ||
+        get_dim(g, "llama.feed_forward_length", 1, MODEL_MAX_FFN, &c->ffn_dim, err, errlen) ||
+        get_dim(g, "llama.attention.head_count", 1, MODEL_MAX_HEADS, &c->n_heads, err, errlen) ||
+        get_opt_dim(g, "llama.attention.head_count_kv", 1, MODEL_MAX_HEADS, c->n_heads,
+                    &c->n_kv_heads, err, errlen) ||
+        get_opt_dim(g, "llama.context_length", 1, MODEL_MAX_CONTEXT, 2048, &c->context, err,
+                    errlen))
+        return -1;
+    if (c->n_heads % c->n_kv_heads) {
+        seterr(err, errlen, "%s: head_count %d is not a multiple of head_count_kv %d",
+               gguf_name(g), c->n_heads, c->n_kv_heads);
+        return -1;
+    }
+    int dflt_hd = c->dim % c->n_heads == 0 ? c->dim / c->n_heads : 0;
+    if (get_opt_dim(g, "llama.attention.key_length", 1, MODEL_MAX_DIM, dflt_hd, &c->head_dim,
+                    err, errlen))
+        return -1;
+    int vlen;
+    if (get_opt_dim(g, "llama.attention.value_length", 1, MODEL_MAX_DIM, c->head_dim, &vlen, err,
+                    errlen))
+        return -1;
+    if (c->head_dim == 0 || vlen != c->head_dim) {
+        seterr(err, errlen, "%s: cannot determine one head size (embedding %d, heads %d)",
+               gguf_name(g), c->dim, c->n_heads);
+        return -1;
+    }
+    if (get_opt_dim(g, "llama.rope.dimension_count", 2, c->head_dim, c->head_dim, &c->rope_dim,
+                    err, errlen))
+        return -1;
+    if (c->rope_dim % 2) {
+        seterr(err, errlen, "%s: llama.rope.dimension_count %d is odd", gguf_name(g),
+               c->rope_dim);
+        return -1;
+    }
+    if (get_opt_f32(g, "llama.rope.freq_base", 10000.0f, &c->rope_base, err, errlen) ||
+        get_opt_f32(g, "llama.attention.layer_norm_rms_epsilon", 1e-5f, &c->rms_eps, err,
+                    errlen))
+        return -1;
+    if (!(c->rope_base > 0.0f) || !(c->rms_eps >= 0.0f)) {
+        seterr(err, errlen, "%s: rope.freq_base %g or layer_norm_rms_epsilon %g is invalid",
+               gguf_name(g), c->rope_base, c->rms_eps);
+        return -1;
+    }
+    c->vocab = tokenizer_vocab_size(m->tok);
+    if (c->vocab > MODEL_MAX_VOCAB) {
+        seterr(err, errlen, "%s: vocabulary of %d pieces is larger than supported (%d)",
+               gguf_name(g), c->vocab, MODEL_MAX_VOCAB);
+        return -1;
+    }
+    return 0;
+}
+
+static int bind_weights(Model *m, char *err, size_t errlen)
+{
+    const ModelConfig *c = &m->cfg;
+    uint64_t d = (uint64_t)c->dim, q = (uint64_t)c->n_heads * c->head_dim,
+             kv = (uint64_t)c->n_kv_heads * c->head_dim, f = (uint64_t)c->ffn_dim;
+    if (bind(m, "token_embd.weight", d, (uint64_t)c->vocab, &m->tok_embd, err, errlen) ||
+        bind(m, "output_norm.weight", d, 0, &m->out_norm, err, errlen))
+        return -1;
+    if (gguf_find_tensor(m->gguf, "output.weight")) {
+        if (bind(m, "output.weight", d, (uint64_t)c->vocab, &m->output, err, errlen)) return -1;
+    } else {
+        m->output = m->tok_embd; /* tied embeddings */
+    }
+    m->layers = calloc((size_t)c->n_layers, sizeof *m->layers);
+    if (!m->layers) {
+        seterr(err, errlen, "%s: out of memory", gguf_name(m->gguf));
+        return -1;
+    }
+    for (int l = 0; l < c->n_layers; l++) {
+        LayerWeights *w = &m->layers[l];
+        struct {
+            const char *name;
+            uint64_t d0, d1;
+            const float **dst;
+        } want[] = {
+            {"attn_norm", d, 0, &w->attn_norm}, {"attn_q", d, q, &w->wq},
+            {"attn_k", d, kv, &w->wk},          {"attn_v", d, kv, &w->wv},
+            {"attn_output", q, d, &w->wo},      {"ffn_norm", d, 0, &w->ffn_norm},
+            {"ffn_gate", d, f, &w->w_gate},     {"ffn_up", d, f, &w->w_up},
+            {"ffn_down", f, d, &w->w_down},
+        };
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            char name[64];
+            snprintf(name, sizeof name, "blk.%d.%s.weight", l, want[i].name);
+            if (bind(m, name, want[i].d0, want[i].d1, want[i].dst, err, errlen)) return -1;
+        }
+    }
+    return 0;
+}
+
+static char *model_name(const Gguf *g)
+{
+    const GgufKV *kv = gguf_find_kv(g, "general.name");
+    if (kv && kv->type == GGUF_TYPE_STRING && kv->v.str.len > 0 && kv->v.str.len < 256)
+        return strndup(kv->v.str.ptr, (size_t)kv->v.str.len);
+    const char *path = gguf_name(g);
+    const char *base = strrchr(path, '/');
+    return strdup(base ? base + 1 : path);
+}
+
+int model_from_gguf(Model **out, Gguf *g, char *err, size_t errlen)
+{
+    *out = NULL;
+    Model *m = calloc(1, sizeof *m);
+    if (!m) {
+        gguf_close(g);
+        seterr(err, errlen, "out of memory");
+        return -1;
+    }
+    m->gguf = g;
+    if (tokenizer_from_gguf(&m->tok, g, err, errlen)) goto fail;
+    if (read_config(m, err, errlen)) goto fail;
+    if (bind_weights(m, err, errlen)) goto fail;
+    m->name = model_name(g);
+    if (!m->name) {
+        seterr(err, errlen, "out of memory");
+        goto fail;
+    }
+    *out = m;
+    return 0;
+fail:
+    model_close(m);
+    return -1;
+}
+
+int model_open(Model **out, const char *path, char *err, size_t errlen)
+{
+    Gguf *g;
+    *out = NULL;
+    if (gguf_open(&g, path, err, errlen)) return -1;
+    return model_from_gguf(out, g, err, errlen);
+}
+
+void model_close(Model *m)
+{
+    if (!m) return;
+    for (int i = 0; i < m->n_owned; i++) free(m->owned[i]);
+    free(m->owned);
+    free(m->layers);
+    free(m->name);
+    tokenizer_free(m->tok);
+    gguf_close(m->gguf);
+    free(m);
+}

@@ -1,0 +1,71 @@
+/* trace.c - storage and access for a recorded forward pass; see trace.h. */
+#include "trace.h"
+
+#include <stdlib.h>
+
+size_t trace_bytes(int n_tokens, int n_layers, int n_heads, int n_kv_heads, int head_dim,
+                   int vocab)
+{
+    size_t n = (size_t)n_tokens, L = (size_t)n_layers;
+    size_t floats = L * (size_t)n_heads * n * n                 /* attention */
+                    + L * n * (size_t)n_heads * head_dim         /* q */
+                    + 2 * L * n * (size_t)n_kv_heads * head_dim  /* k, v */
+                    + (size_t)vocab;                             /* logits */
+    return floats * sizeof(float) + sizeof(AttentionTrace);
+}
+
+AttentionTrace *trace_new(int n_tokens, int n_layers, int n_heads, int n_kv_heads,
+                          int head_dim, int vocab)
+{
+    AttentionTrace *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    size_t n = (size_t)n_tokens, L = (size_t)n_layers;
+    t->n_tokens = n_tokens;
+    t->n_layers = n_layers;
+    t->n_heads = n_heads;
+    t->n_kv_heads = n_kv_heads;
+    t->head_dim = head_dim;
+    t->vocab = vocab;
+    /* +1 keeps every allocation non-empty when n_tokens is 0. */
+    t->attn = calloc(L * (size_t)n_heads * n * n + 1, sizeof(float));
+    t->q = calloc(L * n * (size_t)n_heads * head_dim + 1, sizeof(float));
+    t->k = calloc(L * n * (size_t)n_kv_heads * head_dim + 1, sizeof(float));
+    t->v = calloc(L * n * (size_t)n_kv_heads * head_dim + 1, sizeof(float));
+    t->logits_last = calloc((size_t)vocab + 1, sizeof(float));
+    if (!t->attn || !t->q || !t->k || !t->v || !t->logits_last) {
+        trace_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void trace_free(AttentionTrace *t)
+{
+    if (!t) return;
+    free(t->attn);
+    free(t->q);
+    free(t->k);
+    free(t->v);
+    free(t->logits_last);
+    free(t);
+}
+
+float *trace_attn(const AttentionTrace *t, int layer, int head)
+{
+    size_t n = (size_t)t->n_tokens;
+    return t->attn + ((size_t)layer * t->n_heads + head) * n * n;
+}
+
+int trace_kv_head(const AttentionTrace *t, int head)
+{
+    return head / (t->n_heads / t->n_kv_heads);
+}
+
+void trace_row(const AttentionTrace *t, int layer, int head, int query, AttentionRow *row)
+{
+    size_t n = (size_t)t->n_tokens, hd = (size_t)t->head_dim;
+    size_t q_stride = (size_t)t->n_heads * hd, kv_stride = (size_t)t->n_kv_heads * hd;
+    const float *q = t->q + (size_t)layer * n * q_stride + (size_t)query * q_stride + head * hd;
+    const float *k = t->k + (size_t)layer * n * kv_stride + (size_t)trace_kv_head(t, head) * hd;
+    attention_row(q, k, kv_stride, t->n_tokens, t->head_dim, t->scale, true, query, row);
+}

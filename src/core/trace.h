@@ -1,0 +1,49 @@
+/*
+ * trace.h - what one forward pass recorded: every head's attention matrix,
+ * the query/key/value vectors it came from, and the last position's logits.
+ *
+ * An AttentionTrace is filled by forward_run() and read by the UI, the CLI and
+ * the tests.  Keeping Q and K after RoPE, and V, lets any row be recomputed
+ * or explained later through the same kernel (trace_row) without another pass.
+ * The caller owns the trace and frees it with trace_free().
+ */
+#ifndef ATTNSCOPE_TRACE_H
+#define ATTNSCOPE_TRACE_H
+
+#include <stddef.h>
+
+#include "attention.h"
+
+typedef struct {
+    int n_tokens;
+    int n_layers;
+    int n_heads;
+    int n_kv_heads;
+    int head_dim;
+    int vocab;
+    float scale;        /* 1/sqrt(head_dim) */
+    float *attn;        /* (layer, head, query, key) softmax probabilities */
+    float *q;           /* (layer, token, n_heads*head_dim), after RoPE */
+    float *k;           /* (layer, token, n_kv_heads*head_dim), after RoPE */
+    float *v;           /* (layer, token, n_kv_heads*head_dim) */
+    float *logits_last; /* (vocab) logits of the last position */
+} AttentionTrace;
+
+/* Allocate a trace for N tokens with the given shape; NULL when out of memory. */
+AttentionTrace *trace_new(int n_tokens, int n_layers, int n_heads, int n_kv_heads,
+                          int head_dim, int vocab);
+void trace_free(AttentionTrace *t); /* NULL is fine */
+
+/* Bytes a trace of this shape holds: the formula behind trace_new's allocation. */
+size_t trace_bytes(int n_tokens, int n_layers, int n_heads, int n_kv_heads, int head_dim,
+                   int vocab);
+
+/* The (n, n) matrix of one head. */
+float *trace_attn(const AttentionTrace *t, int layer, int head);
+/* Which key/value head a query head reads (grouped-query attention). */
+int trace_kv_head(const AttentionTrace *t, int head);
+/* Recompute row QUERY of (LAYER, HEAD) through the shared kernel into ROW
+ * (each buffer n_tokens long). */
+void trace_row(const AttentionTrace *t, int layer, int head, int query, AttentionRow *row);
+
+#endif
