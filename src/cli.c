@@ -1,0 +1,401 @@
+/* cli.c - the headless commands: model description, attention dumps, benchmark. */
+#include "cli.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "forward.h"
+#include "gguf.h"
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
+static int utf8_len(const unsigned char *s, size_t left)
+{
+    unsigned c = s[0];
+    int len;
+    unsigned min;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) len = 2, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF) len = 3, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4) len = 4, min = 0x10000;
+    else return 0;
+    if ((size_t)len > left) return 0;
+    unsigned cp = c & (0x7F >> len);
+    for (int i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return len;
+}
+
+/* A JSON string; bytes that are not valid UTF-8 become U+FFFD. */
+static void json_string(FILE *out, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    fputc('"', out);
+    for (size_t i = 0; i < len;) {
+        unsigned c = p[i];
+        if (c == '"' || c == '\\') {
+            fprintf(out, "\\%c", c);
+            i++;
+        } else if (c == '\n') {
+            fputs("\\n", out);
+            i++;
+        } else if (c == '\t') {
+            fputs("\\t", out);
+            i++;
+        } else if (c < 0x20 || c == 0x7F) {
+            fprintf(out, "\\u%04x", c);
+            i++;
+        } else {
+            int n = utf8_len(p + i, len - i);
+            if (n == 0) {
+                fputs("\\ufffd", out);
+                i++;
+            } else {
+                fwrite(p + i, 1, (size_t)n, out);
+                i += (size_t)n;
+            }
+        }
+    }
+    fputc('"', out);
+}
+
+/* A CSV field, quoted when it holds a separator, a quote or a line break. */
+static void csv_field(FILE *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+int cli_info(FILE *out, const Model *m, char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    const ModelConfig *c = &m->cfg;
+    const Gguf *g = m->gguf;
+    /* Parameters and tensor types, counted over the whole directory. */
+    uint64_t params = 0, per_type[64] = {0}, other = 0;
+    for (uint64_t i = 0; i < gguf_tensor_count(g); i++) {
+        const GgufTensor *t = gguf_tensor_at(g, i);
+        params += t->n_elements;
+        if ((unsigned)t->type < 64) per_type[t->type]++;
+        else other++;
+    }
+    fprintf(out, "file:            %s\n", gguf_name(g));
+    fprintf(out, "file size:       %llu bytes\n", (unsigned long long)gguf_file_size(g));
+    fprintf(out, "gguf version:    %u\n", gguf_version(g));
+    fprintf(out, "name:            %s\n", m->name);
+    fprintf(out, "architecture:    llama\n");
+    fprintf(out, "parameters:      %llu\n", (unsigned long long)params);
+    fprintf(out, "layers:          %d\n", c->n_layers);
+    fprintf(out, "heads:           %d\n", c->n_heads);
+    fprintf(out, "kv heads:        %d\n", c->n_kv_heads);
+    fprintf(out, "embedding:       %d\n", c->dim);
+    fprintf(out, "head size:       %d\n", c->head_dim);
+    fprintf(out, "feed-forward:    %d\n", c->ffn_dim);
+    fprintf(out, "context:         %d\n", c->context);
+    fprintf(out, "vocabulary:      %d\n", c->vocab);
+    fprintf(out, "rope:            %d dims, base %g\n", c->rope_dim, c->rope_base);
+    fprintf(out, "rms epsilon:     %g\n", c->rms_eps);
+    fprintf(out, "output:          %s\n", m->output == m->tok_embd ? "tied to token_embd" : "output.weight");
+    fprintf(out, "tensors:         %llu", (unsigned long long)gguf_tensor_count(g));
+    const char *sep = " (";
+    for (unsigned t = 0; t < 64; t++)
+        if (per_type[t]) {
+            fprintf(out, "%s%llu %s", sep, (unsigned long long)per_type[t], ggml_type_name(t));
+            sep = ", ";
+        }
+    if (other) fprintf(out, "%s%llu other", sep, (unsigned long long)other);
+    fprintf(out, "%s\n", strcmp(sep, ", ") == 0 ? ")" : "");
+    const GgufKV *desc = gguf_find_kv(g, "general.description");
+    if (desc && desc->type == GGUF_TYPE_STRING) {
+        fputs("description:     ", out);
+        fwrite(desc->v.str.ptr, 1, (size_t)desc->v.str.len, out);
+        fputc('\n', out);
+    }
+    return 0;
+}
+
+/* Tokenize and run; the context limit is checked here so the message can
+ * count the tokens of the user's text. */
+static int run_text(const Model *m, const char *text, size_t len, Token **toks, size_t *n,
+                    AttentionTrace **trace, char *err, size_t errlen)
+{
+    *toks = NULL;
+    *trace = NULL;
+    if (tokenizer_encode(m->tok, text, len, 0, toks, n, err, errlen)) return -1;
+    if (*n > (size_t)m->cfg.context) {
+        seterr(err, errlen, "the text is %zu tokens, longer than the model's context of %d "
+               "tokens", *n, m->cfg.context);
+        goto fail;
+    }
+    int32_t *ids = malloc(*n * sizeof *ids);
+    if (!ids) {
+        seterr(err, errlen, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < *n; i++) ids[i] = (*toks)[i].id;
+    int rc = forward_run(m, ids, (int)*n, trace, err, errlen);
+    free(ids);
+    if (rc) goto fail;
+    return 0;
+fail:
+    free(*toks);
+    *toks = NULL;
+    return -1;
+}
+
+static void json_matrix(FILE *out, const float *a, int n)
+{
+    fputc('[', out);
+    for (int i = 0; i < n; i++) {
+        fputs(i ? ",[" : "[", out);
+        for (int j = 0; j < n; j++) fprintf(out, j ? ",%.6g" : "%.6g", a[(size_t)i * n + j]);
+        fputc(']', out);
+    }
+    fputc(']', out);
+}
+
+static void json_dump(FILE *out, const Model *m, const CliOptions *o, const Token *toks, int n,
+                      const AttentionTrace *t)
+{
+    fputs("{\"model\":", out);
+    json_string(out, m->name, strlen(m->name));
+    fputs(",\"text\":", out);
+    json_string(out, o->text, o->text_len);
+    fputs(",\"tokens\":[", out);
+    for (int i = 0; i < n; i++) fprintf(out, i ? ",%d" : "%d", toks[i].id);
+    fputs("],\"pieces\":[", out);
+    for (int i = 0; i < n; i++) {
+        const char *p = tokenizer_piece(m->tok, toks[i].id);
+        if (i) fputc(',', out);
+        json_string(out, p, strlen(p));
+    }
+    fputs("],\"spans\":[", out);
+    for (int i = 0; i < n; i++)
+        fprintf(out, "%s[%zu,%zu]", i ? "," : "", toks[i].start, toks[i].end);
+    fprintf(out, "],\"n_layers\":%d,\"n_heads\":%d,\"n_kv_heads\":%d,\"head_dim\":%d",
+            t->n_layers, t->n_heads, t->n_kv_heads, t->head_dim);
+    if (o->layer >= 0) {
+        fprintf(out, ",\"layer\":%d,\"head\":%d,\"attention\":", o->layer, o->head);
+        json_matrix(out, trace_attn(t, o->layer, o->head), n);
+    } else {
+        fputs(",\"attention\":[", out);
+        for (int l = 0; l < t->n_layers; l++) {
+            fputs(l ? ",[" : "[", out);
+            for (int h = 0; h < t->n_heads; h++) {
+                if (h) fputc(',', out);
+                json_matrix(out, trace_attn(t, l, h), n);
+            }
+            fputc(']', out);
+        }
+        fputc(']', out);
+    }
+    /* The five largest logits of the last position. */
+    int top[5];
+    int k = t->vocab < 5 ? t->vocab : 5;
+    for (int i = 0; i < k; i++) {
+        int best = -1;
+        for (int v = 0; v < t->vocab; v++) {
+            int taken = 0;
+            for (int j = 0; j < i; j++) taken |= top[j] == v;
+            if (!taken && (best < 0 || t->logits_last[v] > t->logits_last[best])) best = v;
+        }
+        top[i] = best;
+    }
+    fputs(",\"logits_last\":{\"top_ids\":[", out);
+    for (int i = 0; i < k; i++) fprintf(out, i ? ",%d" : "%d", top[i]);
+    fputs("],\"top_values\":[", out);
+    for (int i = 0; i < k; i++) fprintf(out, i ? ",%.7g" : "%.7g", t->logits_last[top[i]]);
+    fputs("]}}\n", out);
+}
+
+static void csv_dump(FILE *out, const Model *m, const CliOptions *o, const Token *toks, int n,
+                     const AttentionTrace *t)
+{
+    const float *a = trace_attn(t, o->layer, o->head);
+    fputs("query\\key", out);
+    for (int j = 0; j < n; j++) {
+        fputc(',', out);
+        csv_field(out, tokenizer_piece(m->tok, toks[j].id));
+    }
+    fputc('\n', out);
+    for (int i = 0; i < n; i++) {
+        csv_field(out, tokenizer_piece(m->tok, toks[i].id));
+        for (int j = 0; j < n; j++) fprintf(out, ",%.6g", a[(size_t)i * n + j]);
+        fputc('\n', out);
+    }
+}
+
+int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t errlen)
+{
+    const ModelConfig *c = &m->cfg;
+    if ((o->layer >= 0) != (o->head >= 0)) {
+        seterr(err, errlen, "--layer and --head go together");
+        return 2;
+    }
+    if (o->format == DUMP_CSV && o->layer < 0) {
+        seterr(err, errlen, "--dump csv prints one head: give --layer L --head H");
+        return 2;
+    }
+    if (o->layer >= c->n_layers || o->head >= c->n_heads) {
+        seterr(err, errlen, "layer %d / head %d: the model has layers 0..%d and heads 0..%d",
+               o->layer, o->head, c->n_layers - 1, c->n_heads - 1);
+        return 2;
+    }
+    Token *toks;
+    size_t n;
+    AttentionTrace *t;
+    if (run_text(m, o->text, o->text_len, &toks, &n, &t, err, errlen)) return 1;
+    if (o->format == DUMP_JSON) json_dump(out, m, o, toks, (int)n, t);
+    else csv_dump(out, m, o, toks, (int)n, t);
+    free(toks);
+    trace_free(t);
+    if (fflush(out) || ferror(out)) {
+        seterr(err, errlen, "writing the dump failed: %s", strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- benchmark ---------------------------------------------------------- */
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+#define BENCH_MAX_RUNS 201
+
+/* Runs of a forward pass at N tokens; returns the median in seconds. */
+static int bench_forward(const Model *m, const int32_t *ids, int n, int runs, double *med,
+                         char *err, size_t errlen)
+{
+    double times[BENCH_MAX_RUNS];
+    int done = 0;
+    double start = now_seconds();
+    /* Automatic: at least 5 runs, more until about a second has passed. */
+    while (done < BENCH_MAX_RUNS && (runs ? done < runs : (done < 5 || now_seconds() - start < 1.0))) {
+        AttentionTrace *t;
+        double t0 = now_seconds();
+        if (forward_run(m, ids, n, &t, err, errlen)) return -1;
+        times[done++] = now_seconds() - t0;
+        trace_free(t);
+    }
+    *med = median(times, done);
+    return 0;
+}
+
+int cli_bench(FILE *out, const char *model_path, const CliOptions *o, char *err, size_t errlen)
+{
+    double t0 = now_seconds();
+    Model *m;
+    if (model_open(&m, model_path, err, errlen)) return 1;
+    double load = now_seconds() - t0;
+    const ModelConfig *c = &m->cfg;
+
+    /* Any ids will do for timing; a story keeps them realistic. */
+    static const char story[] =
+        "Once upon a time, there was a little girl named Lily. She loved to play with her "
+        "friends in the park. One day, she saw a big red ball under a tree. ";
+    int32_t *ids = malloc((size_t)c->context * sizeof *ids);
+    Token *toks = NULL;
+    size_t nt = 0;
+    if (!ids || tokenizer_encode(m->tok, story, sizeof story - 1, 0, &toks, &nt, err, errlen)) {
+        if (!ids) seterr(err, errlen, "out of memory");
+        free(ids);
+        model_close(m);
+        return 1;
+    }
+    for (int i = 0; i < c->context; i++) ids[i] = toks[(size_t)i % nt].id;
+    free(toks);
+
+    fprintf(out, "model %s: %d layers, %d heads (%d kv), width %d, context %d\n", m->name,
+            c->n_layers, c->n_heads, c->n_kv_heads, c->dim, c->context);
+    fprintf(out, "load (mmap + bind): %.3f ms; OpenBLAS threads: %d\n", load * 1e3,
+            openblas_get_num_threads());
+    fprintf(out, "%8s %14s %14s %16s\n", "tokens", "forward ms", "tokens/s", "row recompute us");
+    static const int sizes[] = {16, 64, 256};
+    int rc = 0;
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int n = sizes[s];
+        if (n > c->context) {
+            fprintf(out, "%8d %14s\n", n, "(beyond context)");
+            continue;
+        }
+        double fwd;
+        if (bench_forward(m, ids, n, o->bench_runs, &fwd, err, errlen)) {
+            rc = 1;
+            break;
+        }
+        /* One query row (the last, the longest) of layer 0 head 0, many times
+         * per sample because one is too quick for the clock. */
+        AttentionTrace *t;
+        if (forward_run(m, ids, n, &t, err, errlen)) {
+            rc = 1;
+            break;
+        }
+        float *buf = malloc((size_t)n * 3 * sizeof(float));
+        if (!buf) {
+            trace_free(t);
+            seterr(err, errlen, "out of memory");
+            rc = 1;
+            break;
+        }
+        AttentionRow row = {buf, buf + n, buf + 2 * n};
+        double samples[15];
+        for (int r = 0; r < 15; r++) {
+            double r0 = now_seconds();
+            for (int k = 0; k < 1000; k++) trace_row(t, 0, 0, n - 1, &row);
+            samples[r] = (now_seconds() - r0) / 1000;
+        }
+        double row_med = median(samples, 15);
+        free(buf);
+        trace_free(t);
+        fprintf(out, "%8d %14.3f %14.0f %16.3f\n", n, fwd * 1e3, n / fwd, row_med * 1e6);
+    }
+    struct rusage ru;
+    if (rc == 0 && getrusage(RUSAGE_SELF, &ru) == 0)
+        fprintf(out, "peak RSS: %.1f MiB\n", ru.ru_maxrss / 1024.0);
+    free(ids);
+    model_close(m);
+    return rc;
+}
