@@ -1,0 +1,95 @@
+#!/bin/sh
+# test_cli.sh - the command line as a user meets it: help, errors and exit
+# statuses, --info, --dump csv/json shapes, the context limit, text from stdin.
+bin=${ATTNSCOPE_BIN:-../src/attnscope}
+shared=${ATTNSCOPE_SHARED:-../shared}
+model=$shared/models/ref260K.gguf
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+n=0 failed=0
+ok() { # ok CONDITION-STATUS DESCRIPTION
+    n=$((n + 1))
+    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+}
+run() { # run ARGS...: sets $rc, $tmp/out, $tmp/err
+    "$bin" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+    rc=$?
+}
+
+run --help
+[ $rc -eq 0 ] && grep -q -- '--dump FORMAT' "$tmp/out" && grep -q -- '--model FILE' "$tmp/out"
+ok $? "--help exits 0 and lists the options"
+run --version
+[ $rc -eq 0 ] && grep -Eq '^attnscope [0-9]+\.[0-9]+' "$tmp/out"
+ok $? "--version prints the version"
+run --no-such-option
+[ $rc -eq 2 ] && grep -q 'attnscope --help' "$tmp/err"
+ok $? "an unknown option exits 2 and points at --help"
+run --dump xml --model x.gguf
+[ $rc -eq 2 ] && grep -q "json or csv, not 'xml'" "$tmp/err"
+ok $? "--dump with a bad format exits 2 naming it"
+run --dump json
+[ $rc -eq 2 ] && grep -q 'no model given' "$tmp/err"
+ok $? "no --model exits 2 with a message"
+run --info --model "$tmp/missing.gguf"
+[ $rc -eq 1 ] && grep -q "$tmp/missing.gguf" "$tmp/err" && [ "$(wc -l <"$tmp/err")" -eq 1 ]
+ok $? "a missing model file exits 1 with one line naming it"
+printf 'not a model at all, just text\n' >"$tmp/bad.gguf"
+run --info --model "$tmp/bad.gguf"
+[ $rc -eq 1 ] && grep -q "$tmp/bad.gguf" "$tmp/err" && [ "$(wc -l <"$tmp/err")" -eq 1 ]
+ok $? "a file that is not GGUF exits 1 with one line naming it"
+run --layer x --dump json --model "$model"
+[ $rc -eq 2 ] && grep -q -- "--layer takes a number" "$tmp/err"
+ok $? "a non-numeric --layer exits 2"
+
+if [ ! -f "$model" ]; then
+    for i in 1 2 3 4 5 6 7 8 9; do n=$((n + 1)); echo "ok $n # SKIP ../shared not found ($model)"; done
+    echo "1..$n"
+    exit 0
+fi
+
+run --info --model "$model"
+[ $rc -eq 0 ] && grep -q '^layers: *5$' "$tmp/out" && grep -q '^heads: *8$' "$tmp/out" &&
+    grep -q '^kv heads: *4$' "$tmp/out" && grep -q '^vocabulary: *512$' "$tmp/out" &&
+    grep -q '^context: *512$' "$tmp/out" && grep -q '^head size: *8$' "$tmp/out" &&
+    grep -q '^tensors: *47 (47 F32)$' "$tmp/out"
+ok $? "--info describes ref260K: 5 layers, 8 heads, 4 kv heads, head size 8, 512 vocabulary and context"
+
+# "The cat sat." is <s> ▁The ▁c at ▁s at . = 7 tokens.
+run --model "$model" --text "The cat sat." --dump csv --layer 2 --head 1
+[ $rc -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 8 ] &&
+    awk -F, 'NR == 1 && NF != 8 { exit 1 } NR > 1 { s = 0; for (i = 2; i <= NF; i++) s += $i;
+             if (s < 0.9999 || s > 1.0001 || NF != 8) exit 1; if (NR == 2 && $3 != 0) exit 1 }' "$tmp/out"
+ok $? "--dump csv prints 7x7 probabilities with labels, rows summing to 1, the mask at 0"
+head -n 1 "$tmp/out" | grep -q '^query\\key,<s>,▁The,▁c,at,▁s,at,\.$'
+ok $? "--dump csv header holds the token pieces"
+
+run --model "$model" --dump csv
+[ $rc -eq 2 ] && grep -q 'needs\|give --layer' "$tmp/err"
+ok $? "--dump csv without a head exits 2"
+run --model "$model" --dump json --layer 5 --head 0
+[ $rc -eq 2 ] && grep -q 'layers 0..4' "$tmp/err"
+ok $? "a layer out of range exits 2 naming the valid range"
+
+run --model "$model" --text "a b" --dump json --layer 0 --head 3
+[ $rc -eq 0 ] && grep -q '"tokens":\[1,261,270\]' "$tmp/out" && grep -q '"spans":\[\[0,0\],\[0,1\],\[1,3\]\]' "$tmp/out" &&
+    grep -q '"layer":0,"head":3,"attention":\[\[1,0,0\],\[' "$tmp/out"
+ok $? "--dump json for one head: ids, spans and a 3x3 matrix"
+
+long=$(awk 'BEGIN { for (i = 0; i < 600; i++) printf "a "; }')
+run --model "$model" --text "$long" --dump json
+[ $rc -eq 1 ] && grep -q "longer than the model's context of 512" "$tmp/err"
+ok $? "text longer than the context is refused with a message"
+
+printf 'The cat sat.' | "$bin" --model "$model" --text-file - --dump csv --layer 0 --head 0 >"$tmp/stdin.csv" 2>"$tmp/err"
+"$bin" --model "$model" --text 'The cat sat.' --dump csv --layer 0 --head 0 >"$tmp/arg.csv" 2>>"$tmp/err"
+cmp -s "$tmp/stdin.csv" "$tmp/arg.csv"
+ok $? "--text-file - reads the text from standard input"
+
+printf 'caf\351 \377\376 ok' >"$tmp/latin1.txt"
+run --model "$model" --text-file "$tmp/latin1.txt" --dump json --layer 0 --head 0
+[ $rc -eq 0 ] && grep -q '"text":"caf\\ufffd \\ufffd\\ufffd ok"' "$tmp/out" && grep -q '<0xFF>' "$tmp/out"
+ok $? "invalid UTF-8 text gives byte tokens and valid JSON escapes"
+
+echo "1..$n"
+[ $failed -eq 0 ]

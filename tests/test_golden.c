@@ -1,0 +1,200 @@
+/*
+ * test_golden.c - attnscope's numbers against an independent implementation.
+ *
+ * For every reference in ../shared/golden/ (computed in float64 by separate
+ * code, see its README): the token ids must be identical and every attention
+ * value within 1e-4, both through the core directly and through the command
+ * line (`attnscope --dump json`), whose output is parsed as JSON.
+ */
+#include <cJSON.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forward.h"
+#include "model.h"
+#include "tap.h"
+#include "testutil.h"
+
+#define TOLERANCE 1e-4
+
+/* Compare an [layer][head][query][key] JSON array with a getter. */
+typedef double (*AttnGetter)(const void *ctx, int l, int h, int i, int j);
+
+static double trace_get(const void *ctx, int l, int h, int i, int j)
+{
+    const AttentionTrace *t = ctx;
+    return trace_attn(t, l, h)[(size_t)i * t->n_tokens + j];
+}
+
+static double json_get(const void *ctx, int l, int h, int i, int j)
+{
+    const cJSON *a = ctx;
+    const cJSON *v = cJSON_GetArrayItem(
+        cJSON_GetArrayItem(cJSON_GetArrayItem(cJSON_GetArrayItem(a, l), h), i), j);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* Largest difference from the golden attention; NAN when a value is missing. */
+static double attn_max_diff(const cJSON *golden, int L, int H, int n, AttnGetter get,
+                            const void *ctx, int *where)
+{
+    double worst = 0;
+    for (int l = 0; l < L; l++)
+        for (int h = 0; h < H; h++)
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++) {
+                    double want = json_get(golden, l, h, i, j), got = get(ctx, l, h, i, j);
+                    double d = fabs(want - got);
+                    if (isnan(d)) return NAN;
+                    if (d > worst) {
+                        worst = d;
+                        where[0] = l, where[1] = h, where[2] = i, where[3] = j;
+                    }
+                }
+    return worst;
+}
+
+static int ids_equal(const cJSON *arr, const int32_t *ids, int n)
+{
+    if (cJSON_GetArraySize(arr) != n) return 0;
+    for (int i = 0; i < n; i++) {
+        const cJSON *v = cJSON_GetArrayItem(arr, i);
+        if (!cJSON_IsNumber(v) || v->valueint != ids[i]) return 0;
+    }
+    return 1;
+}
+
+static void check_core(const Model *m, const char *name, const cJSON *g)
+{
+    const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(g, "text"));
+    Token *toks;
+    size_t n;
+    char err[512];
+    if (!ok(text && tokenizer_encode(m->tok, text, strlen(text), 0, &toks, &n, err, sizeof err) == 0,
+            "%s: core tokenizes", name)) {
+        skip("no tokens");
+        skip("no tokens");
+        skip("no tokens");
+        return;
+    }
+    int32_t *ids = malloc(n * sizeof *ids);
+    for (size_t i = 0; i < n; i++) ids[i] = toks[i].id;
+    free(toks);
+    ok(ids_equal(cJSON_GetObjectItem(g, "tokens"), ids, (int)n), "%s: core token ids identical",
+       name);
+    AttentionTrace *t;
+    if (!ok(forward_run(m, ids, (int)n, &t, err, sizeof err) == 0, "%s: forward pass runs", name)) {
+        diag("%s", err);
+        skip("no trace");
+        free(ids);
+        return;
+    }
+    int where[4] = {0};
+    double d = attn_max_diff(cJSON_GetObjectItem(g, "attention"), t->n_layers, t->n_heads,
+                             (int)n, trace_get, t, where);
+    if (!ok(d <= TOLERANCE, "%s: core attention within %g (worst %.2g)", name, TOLERANCE, d))
+        diag("worst at layer %d head %d query %d key %d", where[0], where[1], where[2], where[3]);
+    trace_free(t);
+    free(ids);
+}
+
+static void check_cli(const char *model_path, const char *name, const cJSON *g)
+{
+    const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(g, "text"));
+    char *argv[] = {(char *)test_attnscope_bin(), "--model", (char *)model_path, "--text",
+                    (char *)(text ? text : ""), "--dump", "json", NULL};
+    char *out, *errtext;
+    size_t len;
+    int rc = test_run(argv, &out, &len, &errtext);
+    cJSON *got = cJSON_Parse(out);
+    if (!ok(rc == 0 && got, "%s: attnscope --dump json exits 0 with valid JSON", name))
+        diag("exit %d, stderr: %s", rc, errtext);
+    const cJSON *tokens = cJSON_GetObjectItem(got, "tokens");
+    int n = cJSON_GetArraySize(tokens);
+    int32_t *ids = malloc(((size_t)n + 1) * sizeof *ids);
+    for (int i = 0; i < n; i++) ids[i] = cJSON_GetArrayItem(tokens, i)->valueint;
+    ok(got && ids_equal(cJSON_GetObjectItem(g, "tokens"), ids, n), "%s: CLI token ids identical",
+       name);
+    int pieces_ok = got != NULL;
+    const cJSON *gp = cJSON_GetObjectItem(g, "pieces"), *op = cJSON_GetObjectItem(got, "pieces");
+    for (int i = 0; pieces_ok && i < cJSON_GetArraySize(gp); i++) {
+        const char *a = cJSON_GetStringValue(cJSON_GetArrayItem(gp, i));
+        const char *b = cJSON_GetStringValue(cJSON_GetArrayItem(op, i));
+        pieces_ok = a && b && strcmp(a, b) == 0;
+    }
+    ok(pieces_ok && cJSON_GetArraySize(op) == cJSON_GetArraySize(gp), "%s: CLI pieces identical",
+       name);
+    int where[4] = {0};
+    const cJSON *ga = cJSON_GetObjectItem(g, "attention");
+    double d = got ? attn_max_diff(ga, 5, 8, n, json_get, cJSON_GetObjectItem(got, "attention"),
+                                   where)
+                   : NAN;
+    if (!ok(d <= TOLERANCE, "%s: CLI attention within %g (worst %.2g)", name, TOLERANCE, d))
+        diag("worst at layer %d head %d query %d key %d", where[0], where[1], where[2], where[3]);
+    /* The top next token is the same; its logit agrees to float32 rounding. */
+    const cJSON *gl = cJSON_GetObjectItem(g, "logits_last"), *ol = cJSON_GetObjectItem(got, "logits_last");
+    const cJSON *gid = cJSON_GetArrayItem(cJSON_GetObjectItem(gl, "top_ids"), 0);
+    const cJSON *oid = cJSON_GetArrayItem(cJSON_GetObjectItem(ol, "top_ids"), 0);
+    const cJSON *gv = cJSON_GetArrayItem(cJSON_GetObjectItem(gl, "top_values"), 0);
+    const cJSON *ov = cJSON_GetArrayItem(cJSON_GetObjectItem(ol, "top_values"), 0);
+    ok(gid && oid && gid->valueint == oid->valueint && fabs(gv->valuedouble - ov->valuedouble) < 1e-3,
+       "%s: top next token and its logit agree", name);
+    free(ids);
+    cJSON_Delete(got);
+    free(out);
+    free(errtext);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int main(void)
+{
+    const char *shared = test_shared_dir();
+    if (!shared) {
+        skip_all("../shared not found: no golden references to compare against");
+        return 0;
+    }
+    char dir[4200], model_path[4200];
+    snprintf(dir, sizeof dir, "%s/golden", shared);
+    snprintf(model_path, sizeof model_path, "%s/models/ref260K.gguf", shared);
+    DIR *d = opendir(dir);
+    char *names[256];
+    int count = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) && count < 256) {
+        size_t len = strlen(e->d_name);
+        if (len > 5 && strcmp(e->d_name + len - 5, ".json") == 0) names[count++] = strdup(e->d_name);
+    }
+    if (d) closedir(d);
+    qsort(names, (size_t)count, sizeof *names, by_name);
+
+    Model *m;
+    char err[512];
+    ok(count > 0, "found %d golden files in %s", count, dir);
+    if (!ok(model_open(&m, model_path, err, sizeof err) == 0, "open %s", model_path)) {
+        diag("%s", err);
+        return exit_status();
+    }
+    for (int i = 0; i < count; i++) {
+        char path[4500];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        char *text = test_read_file(path, NULL);
+        cJSON *g = cJSON_Parse(text);
+        if (ok(g != NULL, "%s parses", names[i])) {
+            check_core(m, names[i], g);
+            check_cli(model_path, names[i], g);
+        }
+        cJSON_Delete(g);
+        free(text);
+        free(names[i]);
+    }
+    model_close(m);
+    done_testing();
+    return exit_status();
+}

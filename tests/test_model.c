@@ -1,0 +1,345 @@
+/*
+ * test_model.c - model loading and the forward pass on small models the test
+ * writes itself, against a naive float64 implementation written here.
+ *
+ * The models exercise what ref260K does not: an untied output matrix, partial
+ * rotary dimensions, F16/BF16/Q8_0 weights, and every refusal the loader makes
+ * (wrong architecture, missing tensor, wrong shape, bad head counts).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forward.h"
+#include "gguf_writer.h"
+#include "model.h"
+#include "tap.h"
+
+typedef struct {
+    int layers, heads, kv_heads, dim, ffn, ctx, rope_dim, vocab;
+    int tied;
+    GgmlType wtype;
+    const char *arch;
+    const char *skip_tensor; /* leave this tensor out */
+    const char *bad_shape;   /* write this tensor with a wrong shape */
+} Spec;
+
+static unsigned long long rng;
+static float frand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (float)((rng >> 11) * (1.0 / 9007199254740992.0)) * 2.0f - 1.0f;
+}
+
+static const char *pieces[] = {"<unk>", "<s>", "</s>", "▁", "a", "b", "c", "▁a", "▁b", "ab",
+                               "▁ab", "bc", "▁c", "ca", "▁ca", "cab"};
+#define N_PIECES 16
+
+static void add_tensor(GgufWriter *w, const Spec *s, const char *name, uint64_t d0, uint64_t d1,
+                       GgmlType type, float amp)
+{
+    if (s->skip_tensor && strcmp(name, s->skip_tensor) == 0) return;
+    if (s->bad_shape && strcmp(name, s->bad_shape) == 0) d0 += 32; /* keep Q8_0 legal */
+    uint64_t dims[2] = {d0, d1 ? d1 : 1};
+    size_t n = (size_t)(d0 * dims[1]);
+    float *v = malloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++) v[i] = amp * frand();
+    gw_add_tensor(w, name, d1 ? 2 : 1, dims, type, v);
+    free(v);
+}
+
+static uint8_t *write_model(const Spec *s, size_t *size)
+{
+    rng = 0x2545F4914F6CDD1Dull;
+    GgufWriter *w = gw_new(3);
+    gw_add_str(w, "general.architecture", s->arch ? s->arch : "llama");
+    gw_add_str(w, "general.name", "tiny test model");
+    gw_add_u32(w, "llama.block_count", (uint32_t)s->layers);
+    gw_add_u32(w, "llama.embedding_length", (uint32_t)s->dim);
+    gw_add_u32(w, "llama.feed_forward_length", (uint32_t)s->ffn);
+    gw_add_u32(w, "llama.attention.head_count", (uint32_t)s->heads);
+    gw_add_u32(w, "llama.attention.head_count_kv", (uint32_t)s->kv_heads);
+    gw_add_u32(w, "llama.context_length", (uint32_t)s->ctx);
+    gw_add_u32(w, "llama.rope.dimension_count", (uint32_t)s->rope_dim);
+    gw_add_f32(w, "llama.rope.freq_base", 10000.0f);
+    gw_add_f32(w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+    gw_add_str(w, "tokenizer.ggml.model", "llama");
+    float scores[N_PIECES];
+    int32_t types[N_PIECES];
+    for (int i = 0; i < N_PIECES; i++) {
+        scores[i] = -(float)i;
+        types[i] = i == 0 ? TOKEN_TYPE_UNKNOWN : i < 3 ? TOKEN_TYPE_CONTROL : TOKEN_TYPE_NORMAL;
+    }
+    gw_add_str_array(w, "tokenizer.ggml.tokens", pieces, N_PIECES);
+    gw_add_f32_array(w, "tokenizer.ggml.scores", scores, N_PIECES);
+    gw_add_i32_array(w, "tokenizer.ggml.token_type", types, N_PIECES);
+    gw_add_u32(w, "tokenizer.ggml.bos_token_id", 1);
+
+    int hd = s->dim / s->heads;
+    uint64_t q = (uint64_t)s->heads * hd, kv = (uint64_t)s->kv_heads * hd;
+    add_tensor(w, s, "token_embd.weight", (uint64_t)s->dim, N_PIECES, s->wtype, 1.0f);
+    for (int l = 0; l < s->layers; l++) {
+        char name[64];
+#define T(suffix, d0, d1, type, amp) \
+    (snprintf(name, sizeof name, "blk.%d." suffix ".weight", l), add_tensor(w, s, name, d0, d1, type, amp))
+        T("attn_norm", (uint64_t)s->dim, 0, GGML_TYPE_F32, 1.0f);
+        T("attn_q", (uint64_t)s->dim, q, s->wtype, 0.8f);
+        T("attn_k", (uint64_t)s->dim, kv, s->wtype, 0.8f);
+        T("attn_v", (uint64_t)s->dim, kv, s->wtype, 0.5f);
+        T("attn_output", q, (uint64_t)s->dim, s->wtype, 0.5f);
+        T("ffn_norm", (uint64_t)s->dim, 0, GGML_TYPE_F32, 1.0f);
+        T("ffn_gate", (uint64_t)s->dim, (uint64_t)s->ffn, s->wtype, 0.5f);
+        T("ffn_up", (uint64_t)s->dim, (uint64_t)s->ffn, s->wtype, 0.5f);
+        T("ffn_down", (uint64_t)s->ffn, (uint64_t)s->dim, s->wtype, 0.5f);
+#undef T
+    }
+    add_tensor(w, s, "output_norm.weight", (uint64_t)s->dim, 0, GGML_TYPE_F32, 1.0f);
+    if (!s->tied) add_tensor(w, s, "output.weight", (uint64_t)s->dim, N_PIECES, s->wtype, 0.5f);
+    uint8_t *buf = gw_serialize(w, size);
+    gw_free(w);
+    return buf;
+}
+
+/* ---- the float64 reference: plain loops, one position at a time ---------- */
+
+/* A weight as doubles, read through the reader's conversion (dequantized the
+ * same way for every type). */
+static double *weight(const Gguf *g, const char *name)
+{
+    const GgufTensor *t = gguf_find_tensor(g, name);
+    float *f = malloc(t->n_elements * sizeof *f);
+    double *d = malloc(t->n_elements * sizeof *d);
+    gguf_tensor_to_f32(t, 0, t->n_elements, f, NULL, 0);
+    for (uint64_t i = 0; i < t->n_elements; i++) d[i] = f[i];
+    free(f);
+    return d;
+}
+
+static void ref_rmsnorm(double *o, const double *x, const double *w, int dim)
+{
+    double ss = 0;
+    for (int i = 0; i < dim; i++) ss += x[i] * x[i];
+    double inv = 1.0 / sqrt(ss / dim + 1e-5);
+    for (int i = 0; i < dim; i++) o[i] = x[i] * inv * w[i];
+}
+
+/* y (rows) = W (rows, cols) x */
+static void ref_matvec(double *y, const double *W, const double *x, int rows, int cols)
+{
+    for (int r = 0; r < rows; r++) {
+        double s = 0;
+        for (int c = 0; c < cols; c++) s += W[(size_t)r * cols + c] * x[c];
+        y[r] = s;
+    }
+}
+
+static void ref_rope(double *v, int pos, int hd, int rope_dim)
+{
+    for (int i = 0; i < rope_dim / 2; i++) {
+        double th = pos * pow(10000.0, -2.0 * i / rope_dim), c = cos(th), s = sin(th);
+        double a = v[2 * i], b = v[2 * i + 1];
+        v[2 * i] = a * c - b * s;
+        v[2 * i + 1] = a * s + b * c;
+    }
+    (void)hd;
+}
+
+/* Attention (layers, heads, n, n) and last logits (vocab), in double. */
+static void reference(const Gguf *g, const Spec *s, const int32_t *tok, int n, double *attn,
+                      double *logits)
+{
+    int D = s->dim, H = s->heads, KV = s->kv_heads, hd = D / H, F = s->ffn;
+    double *x = calloc((size_t)n * D, sizeof *x), *xb = calloc(D, sizeof *x);
+    double *K = calloc((size_t)n * KV * hd, sizeof *x), *V = calloc((size_t)n * KV * hd, sizeof *x);
+    double *Q = calloc((size_t)n * H * hd, sizeof *x), *o = calloc(H * hd, sizeof *x);
+    double *tmp = calloc(D > F ? D : F, sizeof *x), *g1 = calloc(F, sizeof *x), *g3 = calloc(F, sizeof *x);
+    double *emb = weight(g, "token_embd.weight");
+    for (int p = 0; p < n; p++) memcpy(x + (size_t)p * D, emb + (size_t)tok[p] * D, D * sizeof *x);
+    for (int l = 0; l < s->layers; l++) {
+        char nm[64];
+#define W(suffix) (snprintf(nm, sizeof nm, "blk.%d." suffix ".weight", l), weight(g, nm))
+        double *an = W("attn_norm"), *wq = W("attn_q"), *wk = W("attn_k"), *wv = W("attn_v"),
+               *wo = W("attn_output"), *fn = W("ffn_norm"), *wg = W("ffn_gate"),
+               *wu = W("ffn_up"), *wd = W("ffn_down");
+#undef W
+        for (int p = 0; p < n; p++) {
+            ref_rmsnorm(xb, x + (size_t)p * D, an, D);
+            ref_matvec(Q + (size_t)p * H * hd, wq, xb, H * hd, D);
+            ref_matvec(K + (size_t)p * KV * hd, wk, xb, KV * hd, D);
+            ref_matvec(V + (size_t)p * KV * hd, wv, xb, KV * hd, D);
+            for (int h = 0; h < H; h++) ref_rope(Q + ((size_t)p * H + h) * hd, p, hd, s->rope_dim);
+            for (int h = 0; h < KV; h++) ref_rope(K + ((size_t)p * KV + h) * hd, p, hd, s->rope_dim);
+        }
+        for (int p = 0; p < n; p++) {
+            for (int h = 0; h < H; h++) {
+                int kh = h / (H / KV);
+                double *row = attn + (((size_t)l * H + h) * n + p) * n, max = -INFINITY, sum = 0;
+                for (int j = 0; j < n; j++) row[j] = 0;
+                for (int j = 0; j <= p; j++) {
+                    double d = 0;
+                    for (int c = 0; c < hd; c++)
+                        d += Q[((size_t)p * H + h) * hd + c] * K[((size_t)j * KV + kh) * hd + c];
+                    row[j] = d / sqrt((double)hd);
+                    if (row[j] > max) max = row[j];
+                }
+                for (int j = 0; j <= p; j++) sum += (row[j] = exp(row[j] - max));
+                for (int c = 0; c < hd; c++) o[h * hd + c] = 0;
+                for (int j = 0; j <= p; j++) {
+                    row[j] /= sum;
+                    for (int c = 0; c < hd; c++) o[h * hd + c] += row[j] * V[((size_t)j * KV + kh) * hd + c];
+                }
+            }
+            ref_matvec(tmp, wo, o, D, H * hd);
+            for (int i = 0; i < D; i++) x[(size_t)p * D + i] += tmp[i];
+        }
+        for (int p = 0; p < n; p++) {
+            ref_rmsnorm(xb, x + (size_t)p * D, fn, D);
+            ref_matvec(g1, wg, xb, F, D);
+            ref_matvec(g3, wu, xb, F, D);
+            for (int i = 0; i < F; i++) g1[i] = g1[i] / (1 + exp(-g1[i])) * g3[i];
+            ref_matvec(tmp, wd, g1, D, F);
+            for (int i = 0; i < D; i++) x[(size_t)p * D + i] += tmp[i];
+        }
+        free(an), free(wq), free(wk), free(wv), free(wo), free(fn), free(wg), free(wu), free(wd);
+    }
+    double *on = weight(g, "output_norm.weight");
+    double *out = s->tied ? emb : weight(g, "output.weight");
+    ref_rmsnorm(xb, x + (size_t)(n - 1) * D, on, D);
+    ref_matvec(logits, out, xb, s->vocab, D);
+    if (!s->tied) free(out);
+    free(on), free(emb), free(x), free(xb), free(K), free(V), free(Q), free(o), free(tmp), free(g1), free(g3);
+}
+
+static const Spec base = {.layers = 2, .heads = 4, .kv_heads = 2, .dim = 64, .ffn = 96,
+                          .ctx = 32, .rope_dim = 8, .vocab = N_PIECES, .tied = 1,
+                          .wtype = GGML_TYPE_F32};
+
+static void check_against_reference(const char *label, Spec s)
+{
+    size_t size;
+    uint8_t *buf = write_model(&s, &size);
+    Gguf *g;
+    Model *m;
+    char err[512];
+    if (!ok(gguf_open_buffer(&g, buf, size, label, err, sizeof err) == 0 &&
+                model_from_gguf(&m, g, err, sizeof err) == 0,
+            "%s: loads", label)) {
+        diag("%s", err);
+        free(buf);
+        return;
+    }
+    int32_t tok[20];
+    int n = 20;
+    for (int i = 0; i < n; i++) tok[i] = i == 0 ? 1 : 3 + (i * 7) % (N_PIECES - 3);
+    AttentionTrace *t;
+    if (!ok(forward_run(m, tok, n, &t, err, sizeof err) == 0, "%s: forward pass runs", label)) {
+        diag("%s", err);
+        model_close(m);
+        free(buf);
+        return;
+    }
+    double *attn = malloc(sizeof(double) * s.layers * s.heads * n * n), logits[N_PIECES];
+    reference(m->gguf, &s, tok, n, attn, logits);
+    double worst = 0, worst_logit = 0, worst_row = 0;
+    float prob[20];
+    AttentionRow row = {NULL, NULL, prob};
+    for (int l = 0; l < s.layers; l++)
+        for (int h = 0; h < s.heads; h++)
+            for (int i = 0; i < n; i++) {
+                trace_row(t, l, h, i, &row);
+                for (int j = 0; j < n; j++) {
+                    float got = trace_attn(t, l, h)[i * n + j];
+                    double d = fabs(got - attn[((l * s.heads + h) * n + i) * n + j]);
+                    if (d > worst) worst = d;
+                    if (fabs(prob[j] - got) > worst_row) worst_row = fabs(prob[j] - got);
+                }
+            }
+    for (int v = 0; v < N_PIECES; v++)
+        if (fabs(t->logits_last[v] - logits[v]) > worst_logit) worst_logit = fabs(t->logits_last[v] - logits[v]);
+    ok(worst < 1e-5, "%s: attention matches the float64 reference (worst %.2g)", label, worst);
+    ok(worst_logit < 1e-3, "%s: last logits match (worst %.2g)", label, worst_logit);
+    ok(worst_row < 1e-6, "%s: every recomputed row equals the recorded one (worst %.2g)", label,
+       worst_row);
+    free(attn);
+    trace_free(t);
+    model_close(m);
+    free(buf);
+}
+
+/* The loader must refuse SPEC with a message containing WANT. */
+static void check_refused(const char *label, Spec s, const char *want)
+{
+    size_t size;
+    uint8_t *buf = write_model(&s, &size);
+    Gguf *g;
+    Model *m = NULL;
+    char err[512] = "";
+    int rc = gguf_open_buffer(&g, buf, size, "bad.gguf", err, sizeof err);
+    if (rc == 0) rc = model_from_gguf(&m, g, err, sizeof err);
+    if (!ok(rc != 0 && strstr(err, want) != NULL, "refused: %s", label))
+        diag("rc %d, message \"%s\", wanted \"%s\"", rc, err, want);
+    model_close(m);
+    free(buf);
+}
+
+static void check_forward_limits(void)
+{
+    Spec s = base;
+    size_t size;
+    uint8_t *buf = write_model(&s, &size);
+    Gguf *g;
+    Model *m;
+    char err[512];
+    gguf_open_buffer(&g, buf, size, "tiny.gguf", err, sizeof err);
+    if (!ok(model_from_gguf(&m, g, err, sizeof err) == 0, "tiny model loads for limit checks")) {
+        free(buf);
+        return;
+    }
+    AttentionTrace *t = NULL;
+    int32_t tok[40] = {1};
+    ok(forward_run(m, tok, 0, &t, err, sizeof err) != 0 && t == NULL, "no tokens: refused");
+    ok(forward_run(m, tok, 33, &t, err, sizeof err) != 0 && strstr(err, "context of 32"),
+       "33 tokens in a 32-token context: refused naming the context");
+    tok[3] = N_PIECES;
+    ok(forward_run(m, tok, 5, &t, err, sizeof err) != 0 && strstr(err, "position 3"),
+       "an id outside the vocabulary: refused naming its position");
+    tok[3] = 2;
+    ok(forward_run(m, tok, 32, &t, err, sizeof err) == 0 && t->n_tokens == 32,
+       "exactly the context length runs");
+    trace_free(t);
+    model_close(m);
+    free(buf);
+}
+
+int main(void)
+{
+    Spec s;
+    check_against_reference("F32 tied, partial RoPE, GQA 4/2", base);
+    s = base, s.tied = 0, s.rope_dim = 16, s.kv_heads = 4;
+    check_against_reference("F32 untied output, full RoPE, MHA", s);
+    s = base, s.wtype = GGML_TYPE_F16;
+    check_against_reference("F16 weights", s);
+    s = base, s.wtype = GGML_TYPE_BF16;
+    check_against_reference("BF16 weights", s);
+    s = base, s.wtype = GGML_TYPE_Q8_0, s.tied = 0;
+    check_against_reference("Q8_0 weights", s);
+    s = base, s.kv_heads = 1, s.layers = 3;
+    check_against_reference("multi-query (one kv head), 3 layers", s);
+
+    s = base, s.arch = "gpt2";
+    check_refused("architecture gpt2", s, "architecture 'gpt2' is not supported");
+    s = base, s.skip_tensor = "blk.1.ffn_up.weight";
+    check_refused("missing tensor", s, "missing tensor 'blk.1.ffn_up.weight'");
+    s = base, s.bad_shape = "blk.0.attn_k.weight";
+    check_refused("wrong shape", s, "tensor 'blk.0.attn_k.weight' has shape (96, 32)");
+    s = base, s.kv_heads = 3;
+    check_refused("heads not a multiple of kv heads", s, "not a multiple of head_count_kv 3");
+    s = base, s.rope_dim = 17;
+    check_refused("rope dimension larger than a head", s, "llama.rope.dimension_count");
+    check_forward_limits();
+    done_testing();
+    return exit_status();
+}
