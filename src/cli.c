@@ -1,10 +1,10 @@
 /* cli.c - the headless commands: model description, attention dumps, benchmark. */
 #include "cli.h"
+#include "error.h"
 
 #include <cblas.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,15 +13,6 @@
 
 #include "forward.h"
 #include "gguf.h"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
 static int utf8_len(const unsigned char *s, size_t left)
@@ -149,13 +140,13 @@ static int run_text(const Model *m, const char *text, size_t len, Token **toks, 
     *trace = NULL;
     if (tokenizer_encode(m->tok, text, len, 0, toks, n, err, errlen)) return -1;
     if (*n > (size_t)m->cfg.context) {
-        seterr(err, errlen, "the text is %zu tokens, longer than the model's context of %d "
+        error_set(err, errlen, "the text is %zu tokens, longer than the model's context of %d "
                "tokens", *n, m->cfg.context);
         goto fail;
     }
     int32_t *ids = malloc(*n * sizeof *ids);
     if (!ids) {
-        seterr(err, errlen, "out of memory");
+        error_set(err, errlen, "out of memory");
         goto fail;
     }
     for (size_t i = 0; i < *n; i++) ids[i] = (*toks)[i].id;
@@ -255,15 +246,15 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
 {
     const ModelConfig *c = &m->cfg;
     if ((o->layer >= 0) != (o->head >= 0)) {
-        seterr(err, errlen, "--layer and --head go together");
+        error_set(err, errlen, "--layer and --head go together");
         return 2;
     }
     if (o->format == DUMP_CSV && o->layer < 0) {
-        seterr(err, errlen, "--dump csv prints one head: give --layer L --head H");
+        error_set(err, errlen, "--dump csv prints one head: give --layer L --head H");
         return 2;
     }
     if (o->layer >= c->n_layers || o->head >= c->n_heads) {
-        seterr(err, errlen, "layer %d / head %d: the model has layers 0..%d and heads 0..%d",
+        error_set(err, errlen, "layer %d / head %d: the model has layers 0..%d and heads 0..%d",
                o->layer, o->head, c->n_layers - 1, c->n_heads - 1);
         return 2;
     }
@@ -276,7 +267,7 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
     free(toks);
     trace_free(t);
     if (fflush(out) || ferror(out)) {
-        seterr(err, errlen, "writing the dump failed: %s", strerror(errno));
+        error_set(err, errlen, "writing the dump failed: %s", strerror(errno));
         return 1;
     }
     return 0;
@@ -340,7 +331,7 @@ int cli_bench(FILE *out, const char *model_path, const CliOptions *o, char *err,
     Token *toks = NULL;
     size_t nt = 0;
     if (!ids || tokenizer_encode(m->tok, story, sizeof story - 1, 0, &toks, &nt, err, errlen)) {
-        if (!ids) seterr(err, errlen, "out of memory");
+        if (!ids) error_set(err, errlen, "out of memory");
         free(ids);
         model_close(m);
         return 1;
@@ -376,7 +367,7 @@ int cli_bench(FILE *out, const char *model_path, const CliOptions *o, char *err,
         float *buf = malloc((size_t)n * 3 * sizeof(float));
         if (!buf) {
             trace_free(t);
-            seterr(err, errlen, "out of memory");
+            error_set(err, errlen, "out of memory");
             rc = 1;
             break;
         }

@@ -1,9 +1,9 @@
 /* forward.c - a llama forward pass over a whole sequence; see forward.h. */
 #include "forward.h"
+#include "error.h"
 
 #include <cblas.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,15 +17,6 @@ typedef struct {
     float *up;     /* (n, ffn_dim) */
     float *rope;   /* (n, rope_dim/2, 2) cos and sin per position and pair */
 } RunState;
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static void run_state_free(RunState *s)
 {
@@ -146,17 +137,17 @@ int forward_run(const Model *m, const int32_t *tokens, int n, AttentionTrace **o
     const ModelConfig *c = &m->cfg;
     *out = NULL;
     if (n <= 0) {
-        seterr(err, errlen, "nothing to compute: no tokens");
+        error_set(err, errlen, "nothing to compute: no tokens");
         return -1;
     }
     if (n > c->context) {
-        seterr(err, errlen, "the text is %d tokens, longer than the model's context of %d", n,
+        error_set(err, errlen, "the text is %d tokens, longer than the model's context of %d", n,
                c->context);
         return -1;
     }
     for (int i = 0; i < n; i++)
         if (tokens[i] < 0 || tokens[i] >= c->vocab) {
-            seterr(err, errlen, "token %d at position %d is outside the vocabulary (%d)",
+            error_set(err, errlen, "token %d at position %d is outside the vocabulary (%d)",
                    tokens[i], i, c->vocab);
             return -1;
         }
@@ -165,7 +156,7 @@ int forward_run(const Model *m, const int32_t *tokens, int n, AttentionTrace **o
     RunState s;
     if (!t || run_state_alloc(&s, c, (size_t)n)) {
         trace_free(t);
-        seterr(err, errlen, "out of memory for a %d-token forward pass", n);
+        error_set(err, errlen, "out of memory for a %d-token forward pass", n);
         return -1;
     }
     t->scale = 1.0f / sqrtf((float)c->head_dim);

@@ -1,8 +1,8 @@
 /* model.c - bind a GGUF `llama` model's hyper-parameters and weights; see model.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "model.h"
+#include "error.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,22 +16,13 @@
 #define MODEL_MAX_VOCAB (1 << 22)
 #define MODEL_MAX_CONTEXT (1 << 20)
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int get_dim(const Gguf *g, const char *key, int lo, int hi, int *out, char *err,
                    size_t errlen)
 {
     uint32_t v;
     if (gguf_get_u32(g, key, &v, err, errlen)) return -1;
     if (v < (uint32_t)lo || v > (uint32_t)hi) {
-        seterr(err, errlen, "%s: %s = %u is outside the supported range %d..%d", gguf_name(g),
+        error_set(err, errlen, "%s: %s = %u is outside the supported range %d..%d", gguf_name(g),
                key, v, lo, hi);
         return -1;
     }
@@ -67,7 +58,7 @@ static int bind(Model *m, const char *name, uint64_t d0, uint64_t d1, const floa
     const char *file = gguf_name(m->gguf);
     const GgufTensor *t = gguf_find_tensor(m->gguf, name);
     if (!t) {
-        seterr(err, errlen, "%s: missing tensor '%s'", file, name);
+        error_set(err, errlen, "%s: missing tensor '%s'", file, name);
         return -1;
     }
     bool shape_ok = d1 ? (t->n_dims == 2 && t->dims[0] == d0 && t->dims[1] == d1)
@@ -80,10 +71,10 @@ static int bind(Model *m, const char *name, uint64_t d0, uint64_t d1, const floa
                           (unsigned long long)t->dims[i]);
         if (k < (int)sizeof got) snprintf(got + k, sizeof got - (size_t)k, ")");
         if (d1)
-            seterr(err, errlen, "%s: tensor '%s' has shape %s, expected (%llu, %llu)", file,
+            error_set(err, errlen, "%s: tensor '%s' has shape %s, expected (%llu, %llu)", file,
                    name, got, (unsigned long long)d0, (unsigned long long)d1);
         else
-            seterr(err, errlen, "%s: tensor '%s' has shape %s, expected (%llu)", file, name,
+            error_set(err, errlen, "%s: tensor '%s' has shape %s, expected (%llu)", file, name,
                    got, (unsigned long long)d0);
         return -1;
     }
@@ -96,7 +87,7 @@ static int bind(Model *m, const char *name, uint64_t d0, uint64_t d1, const floa
     if (!buf || !owned) {
         free(buf);
         if (owned) m->owned = owned;
-        seterr(err, errlen, "%s: out of memory converting tensor '%s'", file, name);
+        error_set(err, errlen, "%s: out of memory converting tensor '%s'", file, name);
         return -1;
     }
     m->owned = owned;
@@ -113,13 +104,13 @@ static int read_config(Model *m, char *err, size_t errlen)
     const GgufStr *arch = gguf_get_str(g, "general.architecture", err, errlen);
     if (!arch) return -1;
     if (!gguf_str_eq(*arch, "llama")) {
-        seterr(err, errlen, "%s: architecture '%.*s' is not supported (only 'llama')",
+        error_set(err, errlen, "%s: architecture '%.*s' is not supported (only 'llama')",
                gguf_name(g), (int)(arch->len > 64 ? 64 : arch->len), arch->ptr);
         return -1;
     }
     const GgufKV *scaling = gguf_find_kv(g, "llama.rope.scaling.type");
     if (scaling && !(scaling->type == GGUF_TYPE_STRING && gguf_str_eq(scaling->v.str, "none"))) {
-        seterr(err, errlen, "%s: llama.rope.scaling.type is set; RoPE scaling is not supported",
+        error_set(err, errlen, "%s: llama.rope.scaling.type is set; RoPE scaling is not supported",
                gguf_name(g));
         return -1;
     }
@@ -133,7 +124,7 @@ static int read_config(Model *m, char *err, size_t errlen)
                     errlen))
         return -1;
     if (c->n_heads % c->n_kv_heads) {
-        seterr(err, errlen, "%s: head_count %d is not a multiple of head_count_kv %d",
+        error_set(err, errlen, "%s: head_count %d is not a multiple of head_count_kv %d",
                gguf_name(g), c->n_heads, c->n_kv_heads);
         return -1;
     }
@@ -146,7 +137,7 @@ static int read_config(Model *m, char *err, size_t errlen)
                     errlen))
         return -1;
     if (c->head_dim == 0 || vlen != c->head_dim) {
-        seterr(err, errlen, "%s: cannot determine one head size (embedding %d, heads %d)",
+        error_set(err, errlen, "%s: cannot determine one head size (embedding %d, heads %d)",
                gguf_name(g), c->dim, c->n_heads);
         return -1;
     }
@@ -154,7 +145,7 @@ static int read_config(Model *m, char *err, size_t errlen)
                     err, errlen))
         return -1;
     if (c->rope_dim % 2) {
-        seterr(err, errlen, "%s: llama.rope.dimension_count %d is odd", gguf_name(g),
+        error_set(err, errlen, "%s: llama.rope.dimension_count %d is odd", gguf_name(g),
                c->rope_dim);
         return -1;
     }
@@ -163,13 +154,13 @@ static int read_config(Model *m, char *err, size_t errlen)
                     errlen))
         return -1;
     if (!(c->rope_base > 0.0f) || !(c->rms_eps >= 0.0f)) {
-        seterr(err, errlen, "%s: rope.freq_base %g or layer_norm_rms_epsilon %g is invalid",
+        error_set(err, errlen, "%s: rope.freq_base %g or layer_norm_rms_epsilon %g is invalid",
                gguf_name(g), c->rope_base, c->rms_eps);
         return -1;
     }
     c->vocab = tokenizer_vocab_size(m->tok);
     if (c->vocab > MODEL_MAX_VOCAB) {
-        seterr(err, errlen, "%s: vocabulary of %d pieces is larger than supported (%d)",
+        error_set(err, errlen, "%s: vocabulary of %d pieces is larger than supported (%d)",
                gguf_name(g), c->vocab, MODEL_MAX_VOCAB);
         return -1;
     }
@@ -191,7 +182,7 @@ static int bind_weights(Model *m, char *err, size_t errlen)
     }
     m->layers = calloc((size_t)c->n_layers, sizeof *m->layers);
     if (!m->layers) {
-        seterr(err, errlen, "%s: out of memory", gguf_name(m->gguf));
+        error_set(err, errlen, "%s: out of memory", gguf_name(m->gguf));
         return -1;
     }
     for (int l = 0; l < c->n_layers; l++) {
@@ -232,7 +223,7 @@ int model_from_gguf(Model **out, Gguf *g, char *err, size_t errlen)
     Model *m = calloc(1, sizeof *m);
     if (!m) {
         gguf_close(g);
-        seterr(err, errlen, "out of memory");
+        error_set(err, errlen, "out of memory");
         return -1;
     }
     m->gguf = g;
@@ -241,7 +232,7 @@ int model_from_gguf(Model **out, Gguf *g, char *err, size_t errlen)
     if (bind_weights(m, err, errlen)) goto fail;
     m->name = model_name(g);
     if (!m->name) {
-        seterr(err, errlen, "out of memory");
+        error_set(err, errlen, "out of memory");
         goto fail;
     }
     *out = m;

@@ -9,9 +9,9 @@
  * its symbols has changed since it was pushed, and is then skipped.
  */
 #include "tokenizer.h"
+#include "error.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,17 +31,6 @@ struct Tokenizer {
     int32_t *table;       /* open addressing over mergeable pieces; -1 = empty */
     size_t table_mask;
 };
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || errlen == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* malloc of COUNT * SIZE bytes with an overflow check; never asks for 0 bytes. */
 static void *alloc_array(size_t count, size_t size) {
@@ -111,7 +100,7 @@ static int build(Tokenizer **out, const GgufStr *strs, const float *scores, cons
     for (int32_t i = 0; i < n; i++) {
         if (strs[i].len >= SIZE_MAX - total - 1) goto oom;
         if (strs[i].len && memchr(strs[i].ptr, '\0', (size_t)strs[i].len)) {
-            set_err(err, errlen, "%s[%ld] contains a NUL byte", what, (long)i);
+            error_set(err, errlen, "%s[%ld] contains a NUL byte", what, (long)i);
             goto fail;
         }
         total += (size_t)strs[i].len + 1;
@@ -130,7 +119,7 @@ static int build(Tokenizer **out, const GgufStr *strs, const float *scores, cons
         t->scores[i] = scores ? scores[i] : 0.0f;
         t->types[i] = types ? types[i] : TOKEN_TYPE_NORMAL;
         if (isnan(t->scores[i])) {
-            set_err(err, errlen, "the score of %s[%ld] is NaN", what, (long)i);
+            error_set(err, errlen, "the score of %s[%ld] is NaN", what, (long)i);
             goto fail;
         }
     }
@@ -177,7 +166,7 @@ static int build(Tokenizer **out, const GgufStr *strs, const float *scores, cons
     return 0;
 
 oom:
-    set_err(err, errlen, "%s: out of memory building the tokenizer", what);
+    error_set(err, errlen, "%s: out of memory building the tokenizer", what);
 fail:
     tokenizer_free(t);
     return -1;
@@ -188,22 +177,22 @@ int tokenizer_new(Tokenizer **out, const char *const *pieces, const float *score
                   char *err, size_t errlen) {
     *out = NULL;
     if (n < 1 || !pieces) {
-        set_err(err, errlen, "tokenizer_new: the vocabulary is empty");
+        error_set(err, errlen, "tokenizer_new: the vocabulary is empty");
         return -1;
     }
     if (bos_id >= n) {
-        set_err(err, errlen, "tokenizer_new: BOS id %ld is out of range (vocabulary of %ld)",
+        error_set(err, errlen, "tokenizer_new: BOS id %ld is out of range (vocabulary of %ld)",
                 (long)bos_id, (long)n);
         return -1;
     }
     GgufStr *strs = alloc_array((size_t)n, sizeof *strs);
     if (!strs) {
-        set_err(err, errlen, "tokenizer_new: out of memory");
+        error_set(err, errlen, "tokenizer_new: out of memory");
         return -1;
     }
     for (int32_t i = 0; i < n; i++) {
         if (!pieces[i]) {
-            set_err(err, errlen, "tokenizer_new: piece %ld is NULL", (long)i);
+            error_set(err, errlen, "tokenizer_new: piece %ld is NULL", (long)i);
             free(strs);
             return -1;
         }
@@ -223,13 +212,13 @@ static const GgufKV *find_array(const Gguf *g, const char *key, GgufType elem_ty
     const GgufKV *kv = gguf_find_kv(g, key);
     if (!kv) return NULL;
     if (kv->type != GGUF_TYPE_ARRAY) {
-        set_err(err, errlen, "%s: %s is a %s, not an array", gguf_name(g), key,
+        error_set(err, errlen, "%s: %s is a %s, not an array", gguf_name(g), key,
                 gguf_type_name(kv->type));
         *rc = -1;
         return NULL;
     }
     if (kv->arr_type != elem_type) {
-        set_err(err, errlen, "%s: %s is an array of %s, not of %s", gguf_name(g), key,
+        error_set(err, errlen, "%s: %s is an array of %s, not of %s", gguf_name(g), key,
                 gguf_type_name(kv->arr_type), gguf_type_name(elem_type));
         *rc = -1;
         return NULL;
@@ -248,7 +237,7 @@ static int get_opt_id(const Gguf *g, const char *key, int32_t n, int32_t *out, c
     uint32_t v;
     if (gguf_get_u32(g, key, &v, err, errlen)) return -1;
     if (v >= (uint32_t)n) {
-        set_err(err, errlen, "%s: %s is %lu, outside the vocabulary of %ld tokens", gguf_name(g),
+        error_set(err, errlen, "%s: %s is %lu, outside the vocabulary of %ld tokens", gguf_name(g),
                 key, (unsigned long)v, (long)n);
         return -1;
     }
@@ -275,7 +264,7 @@ int tokenizer_from_gguf(Tokenizer **out, const Gguf *g, char *err, size_t errlen
     if (!model) return -1;
     if (!gguf_str_eq(*model, "llama")) {
         int shown = model->len > 40 ? 40 : (int)model->len;
-        set_err(err, errlen,
+        error_set(err, errlen,
                 "%s: tokenizer.ggml.model is \"%.*s\"; only \"llama\" (SentencePiece BPE) is "
                 "supported", name, shown, model->ptr);
         return -1;
@@ -284,11 +273,11 @@ int tokenizer_from_gguf(Tokenizer **out, const Gguf *g, char *err, size_t errlen
     const GgufKV *tok = find_array(g, "tokenizer.ggml.tokens", GGUF_TYPE_STRING, &rc, err, errlen);
     if (rc) return -1;
     if (!tok) {
-        set_err(err, errlen, "%s: tokenizer.ggml.tokens is missing", name);
+        error_set(err, errlen, "%s: tokenizer.ggml.tokens is missing", name);
         return -1;
     }
     if (tok->arr_count < 1 || tok->arr_count > INT32_MAX || !tok->arr_strs) {
-        set_err(err, errlen, "%s: tokenizer.ggml.tokens has %llu entries (need 1 to %ld)", name,
+        error_set(err, errlen, "%s: tokenizer.ggml.tokens has %llu entries (need 1 to %ld)", name,
                 (unsigned long long)tok->arr_count, (long)INT32_MAX);
         return -1;
     }
@@ -298,7 +287,7 @@ int tokenizer_from_gguf(Tokenizer **out, const Gguf *g, char *err, size_t errlen
     if (rc) return -1;
     if (sc) {
         if (sc->arr_count != tok->arr_count) {
-            set_err(err, errlen, "%s: tokenizer.ggml.scores has %llu entries but there are %ld "
+            error_set(err, errlen, "%s: tokenizer.ggml.scores has %llu entries but there are %ld "
                     "tokens", name, (unsigned long long)sc->arr_count, (long)n);
             return -1;
         }
@@ -315,7 +304,7 @@ int tokenizer_from_gguf(Tokenizer **out, const Gguf *g, char *err, size_t errlen
     if (rc) goto fail;
     if (ty) {
         if (ty->arr_count != tok->arr_count) {
-            set_err(err, errlen, "%s: tokenizer.ggml.token_type has %llu entries but there are "
+            error_set(err, errlen, "%s: tokenizer.ggml.token_type has %llu entries but there are "
                     "%ld tokens", name, (unsigned long long)ty->arr_count, (long)n);
             goto fail;
         }
@@ -337,7 +326,7 @@ int tokenizer_from_gguf(Tokenizer **out, const Gguf *g, char *err, size_t errlen
         get_opt_id(g, "tokenizer.ggml.unknown_token_id", n, &unk_id, err, errlen))
         goto fail;
     if (add_bos && bos_id < 0) {
-        set_err(err, errlen, "%s: tokenizer.ggml.add_bos_token is set but there is no "
+        error_set(err, errlen, "%s: tokenizer.ggml.add_bos_token is set but there is no "
                 "tokenizer.ggml.bos_token_id and id 1 is outside the vocabulary", name);
         goto fail;
     }
@@ -351,7 +340,7 @@ int tokenizer_from_gguf(Tokenizer **out, const Gguf *g, char *err, size_t errlen
     return rc;
 
 oom:
-    set_err(err, errlen, "%s: out of memory reading the tokenizer", name);
+    error_set(err, errlen, "%s: out of memory reading the tokenizer", name);
 fail:
     free(scores);
     free(types);
@@ -541,7 +530,7 @@ int tokenizer_encode(const Tokenizer *t, const char *text, size_t len, size_t ma
     for (size_t s = nsym ? 0 : NONE; s != NONE; s = sym[s].next)
         count += sym[s].id >= 0 ? 1 : sym[s].len;
     if (max_tokens && count > max_tokens) {
-        set_err(err, errlen, "text is %zu tokens, more than the limit of %zu", count, max_tokens);
+        error_set(err, errlen, "text is %zu tokens, more than the limit of %zu", count, max_tokens);
         goto fail;
     }
     toks = alloc_array(count, sizeof *toks);
@@ -566,7 +555,7 @@ int tokenizer_encode(const Tokenizer *t, const char *text, size_t len, size_t ma
     return 0;
 
 oom:
-    set_err(err, errlen, "out of memory tokenizing %zu bytes of text", len);
+    error_set(err, errlen, "out of memory tokenizing %zu bytes of text", len);
 fail:
     free(norm);
     free(off);
