@@ -15,6 +15,7 @@
 #include "gguf.h"
 #include "gguf_writer.h"
 #include "tap.h"
+#include "testutil.h"
 
 static char err[512];
 
@@ -775,18 +776,13 @@ static void test_damage(void) {
 /* ---- the reference model ------------------------------------------------- */
 
 static void test_reference_model(void) {
-    const char *env = getenv("ATTNSCOPE_SHARED");
-    const char *dirs[] = {env && *env ? env : "../shared", "../shared", "../../shared"};
+    const char *shared = test_shared_dir();
     char path[4096];
-    bool found = false;
-    for (size_t i = 0; i < 3 && !found; i++) {
-        snprintf(path, sizeof path, "%s/models/ref260K.gguf", dirs[i]);
-        found = access(path, R_OK) == 0;
-    }
-    if (!found) {
+    if (!shared) {
         skip("../shared not found (set ATTNSCOPE_SHARED)");
         return;
     }
+    snprintf(path, sizeof path, "%s/models/ref260K.gguf", shared);
     Gguf *g = NULL;
     if (!ok(gguf_open(&g, path, err, sizeof err) == 0, "opens %s", path)) {
         diag("%s", err);

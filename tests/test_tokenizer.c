@@ -12,9 +12,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "tap.h"
+#include "testutil.h"
 #include "tokenizer.h"
 
 /* ---- the hand-made vocabulary ------------------------------------------- */
@@ -687,35 +687,6 @@ static void test_gguf_files(void) {
 
 /* ---- the real model -------------------------------------------------------- */
 
-static char *read_file(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *p = malloc(cap);
-    size_t got;
-    while ((got = fread(p + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) p = realloc(p, cap *= 2);
-    }
-    fclose(f);
-    p[n] = '\0';
-    *size = n;
-    return p;
-}
-
-static const char *find_shared(void) {
-    static char buf[4096];
-    const char *env = getenv("ATTNSCOPE_SHARED");
-    const char *candidates[] = {env, "../shared", "../../shared"};
-    struct stat st;
-    for (size_t i = 0; i < 3; i++) {
-        if (!candidates[i] || !candidates[i][0]) continue;
-        snprintf(buf, sizeof buf, "%s/models/ref260K.gguf", candidates[i]);
-        if (stat(buf, &st) == 0) return candidates[i];
-    }
-    return NULL;
-}
-
 static int cmp_str(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -741,7 +712,7 @@ static void test_golden(const Tokenizer *t, const char *shared) {
     for (size_t f = 0; f < nn; f++) {
         snprintf(path, sizeof path, "%s/golden/%s", shared, names[f]);
         size_t size;
-        char *json = read_file(path, &size);
+        char *json = test_read_file(path, &size);
         cJSON *root = json ? cJSON_Parse(json) : NULL;
         const cJSON *text = cJSON_GetObjectItemCaseSensitive(root, "text");
         const cJSON *tokens = cJSON_GetObjectItemCaseSensitive(root, "tokens");
@@ -790,7 +761,7 @@ static void test_long(const Tokenizer *t, const char *shared) {
     char path[4096];
     if (shared) {
         snprintf(path, sizeof path, "%s/corpus/tinystories-valid.txt", shared);
-        src = read_file(path, &size);
+        src = test_read_file(path, &size);
     }
     if (src && size > 0) {
         from_corpus = 1;
@@ -838,7 +809,7 @@ int main(void) {
 
     test_gguf_files();
 
-    const char *shared = find_shared();
+    const char *shared = test_shared_dir();
     if (!shared) {
         skip("../shared not found: no ref260K.gguf, golden tokens or corpus");
         if (hand) test_long(hand, NULL);

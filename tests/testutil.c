@@ -13,10 +13,13 @@
 const char *test_shared_dir(void)
 {
     static char found[4096];
+    /* An explicit ATTNSCOPE_SHARED is the only place looked at: a test told
+     * where the material is must not find another copy elsewhere. */
     const char *env = getenv("ATTNSCOPE_SHARED");
-    const char *candidates[] = {env, "../shared", "../../shared", "../../../shared"};
+    const char *candidates[] = {"../shared", "../../shared"};
+    if (env && *env) candidates[0] = env, candidates[1] = NULL;
     for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
-        if (!candidates[i] || !*candidates[i]) continue;
+        if (!candidates[i]) continue;
         char probe[4200];
         struct stat st;
         snprintf(probe, sizeof probe, "%s/models", candidates[i]);

@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-/* The shared development folder: $ATTNSCOPE_SHARED, else ../shared or
- * ../../shared when they hold models/; NULL when none does. */
+/* The shared development folder: $ATTNSCOPE_SHARED when set, else ../shared
+ * or ../../shared; the first that holds models/, or NULL. */
 const char *test_shared_dir(void);
 
 /* Read a whole file into a NUL-terminated malloc'd buffer; NULL on failure. */
