@@ -15,6 +15,7 @@
 #include "gguf_writer.h"
 #include "model.h"
 #include "tap.h"
+#include "testutil.h"
 
 typedef struct {
     int layers, heads, kv_heads, dim, ffn, ctx, rope_dim, vocab;
@@ -314,6 +315,83 @@ static void check_forward_limits(void)
     free(buf);
 }
 
+/* The real reference model, damaged: every cut of its header and metadata
+ * must be refused with a message, and every seeded mutation of that region
+ * must either be refused with a message or load and run (sanitizers watch). */
+static void check_real_model_damage(void)
+{
+    const char *shared = test_shared_dir();
+    if (!shared) {
+        skip("../shared not found: no ref260K.gguf to damage");
+        skip("../shared not found");
+        return;
+    }
+    char path[4200], err[512];
+    snprintf(path, sizeof path, "%s/models/ref260K.gguf", shared);
+    size_t size;
+    uint8_t *file = (uint8_t *)test_read_file(path, &size);
+    Gguf *g;
+    if (!file || gguf_open_buffer(&g, file, size, "ref260K.gguf", err, sizeof err)) {
+        ok(0, "read %s", path);
+        ok(0, "read %s", path);
+        free(file);
+        return;
+    }
+    size_t meta = (size_t)((const uint8_t *)gguf_tensor_at(g, 0)->data - file);
+    gguf_close(g);
+
+    size_t cuts_refused = 0;
+    for (size_t len = 0; len < meta; len++) {
+        uint8_t *cut = malloc(len ? len : 1);
+        memcpy(cut, file, len);
+        err[0] = '\0';
+        if (gguf_open_buffer(&g, cut, len, "cut.gguf", err, sizeof err) != 0 && err[0])
+            cuts_refused++;
+        else if (len < meta)
+            gguf_close(g);
+        free(cut);
+    }
+    ok(cuts_refused == meta, "ref260K: all %zu cuts of the header and metadata refused with a "
+       "message (%zu were)", meta, cuts_refused);
+
+    rng = 0x853C49E6748FEA9Bull;
+    int refused = 0, loaded = 0, silent = 0;
+    uint8_t *mutant = malloc(size);
+    for (int k = 0; k < 1500; k++) {
+        memcpy(mutant, file, size);
+        int flips = 1 + (int)((rng >> 3) % 4);
+        for (int f = 0; f < flips; f++) {
+            frand();
+            size_t at = (size_t)(rng >> 7) % meta;
+            frand();
+            mutant[at] = (k % 3 == 0) ? 0xFF : (k % 3 == 1) ? 0x00 : (uint8_t)(rng >> 24);
+        }
+        Model *m;
+        err[0] = '\0';
+        if (gguf_open_buffer(&g, mutant, size, "mutant.gguf", err, sizeof err) ||
+            model_from_gguf(&m, g, err, sizeof err)) {
+            refused++;
+            silent += err[0] == '\0';
+            continue;
+        }
+        loaded++;
+        Token *toks;
+        size_t n;
+        AttentionTrace *t;
+        if (tokenizer_encode(m->tok, "The cat sat.", 12, 0, &toks, &n, err, sizeof err) == 0) {
+            int32_t ids[64];
+            for (size_t i = 0; i < n && i < 64; i++) ids[i] = toks[i].id;
+            if (forward_run(m, ids, (int)(n < 64 ? n : 64), &t, err, sizeof err) == 0) trace_free(t);
+            free(toks);
+        }
+        model_close(m);
+    }
+    ok(silent == 0, "ref260K: 1500 mutants: %d refused with a message, %d loaded and ran, "
+       "%d refused silently", refused, loaded, silent);
+    free(mutant);
+    free(file);
+}
+
 int main(void)
 {
     Spec s;
@@ -340,6 +418,7 @@ int main(void)
     s = base, s.rope_dim = 17;
     check_refused("rope dimension larger than a head", s, "llama.rope.dimension_count");
     check_forward_limits();
+    check_real_model_damage();
     done_testing();
     return exit_status();
 }
