@@ -1,16 +1,20 @@
 /*
- * main.c - attnscope's command line: parse options, then run one of the
- * headless commands (--info, --dump, --bench).  Only this file chooses exit
- * statuses: 0 success, 1 a failure while working (bad model file, text too
- * long, ...), 2 a usage error.
+ * main.c - attnscope's command line: parse options and the config file, find
+ * the model, then open the explorer or run one of the headless commands
+ * (--info, --dump, --bench).  Only this file chooses exit statuses: 0
+ * success, 1 a failure while working (bad model file, text too long, ...),
+ * 2 a usage error (including no terminal for the explorer).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
+#include "buildinfo.h"
 #include "cli.h"
 #include "config.h"
 #include "model.h"
@@ -24,6 +28,7 @@ static void usage(FILE *out)
 {
     fputs("Usage: attnscope [OPTION]...\n"
           "Explore the attention of a transformer language model (GGUF, llama architecture).\n"
+          "With no command, open the interactive explorer on the sentence.\n"
           "\n"
           "Commands:\n"
           "  -i, --info             describe the model: shape, vocabulary, tensor types\n"
@@ -39,8 +44,20 @@ static void usage(FILE *out)
           "  -l, --layer L          layer, counted from 0\n"
           "  -H, --head H           head, counted from 0\n"
           "      --runs N           forward passes per size for --bench (default: automatic)\n"
+          "  -c, --config FILE      settings file (default: $XDG_CONFIG_HOME/attnscope/config.ini)\n"
+          "  -p, --palette NAME     auto, truecolor, 256, 8, mono or ascii (default: auto)\n"
+          "      --values           show numbers in the heatmap cells\n"
           "  -h, --help             show this help and exit\n"
           "  -V, --version          show the version and exit\n"
+          "\n"
+          "The model is --model, else model= in the config file, else $ATTNSCOPE_MODEL.\n"
+          "\n"
+          "Keys in the explorer:\n"
+          "  <- -> h l  up down k j   move the query token     Home End  first / last\n"
+          "  Shift-<- -> , .           move the key cursor      Tab Shift-Tab  head\n"
+          "  PgDn PgUp ] [             next / previous layer    a  mean of the heads\n"
+          "  m  all heads of the layer  v  numbers in cells      e  edit the sentence\n"
+          "  ?  help   Esc  back   Ctrl-L  redraw   q Ctrl-C  quit\n"
           "\n"
           "Exit status: 0 on success, 1 when the work failed (unreadable model, text\n"
           "longer than the context, ...), 2 on a usage error.\n"
@@ -98,23 +115,36 @@ static char *read_text_file(const char *path, size_t *len)
     return buf;
 }
 
+/* The model when --model is not given: the config's, then $ATTNSCOPE_MODEL. */
+static const char *default_model(const Config *cfg)
+{
+    if (cfg->model) return cfg->model;
+    const char *env = getenv("ATTNSCOPE_MODEL");
+    if (env && *env) return env;
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
-    enum { OPT_RUNS = 256 };
+    enum { OPT_RUNS = 256, OPT_VALUES };
     static const struct option longopts[] = {
         {"info", no_argument, NULL, 'i'},        {"dump", required_argument, NULL, 'd'},
         {"bench", no_argument, NULL, 'b'},       {"model", required_argument, NULL, 'm'},
         {"text", required_argument, NULL, 't'},  {"text-file", required_argument, NULL, 'f'},
         {"layer", required_argument, NULL, 'l'}, {"head", required_argument, NULL, 'H'},
         {"runs", required_argument, NULL, OPT_RUNS},
+        {"config", required_argument, NULL, 'c'}, {"palette", required_argument, NULL, 'p'},
+        {"values", no_argument, NULL, OPT_VALUES},
         {"help", no_argument, NULL, 'h'},        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    CliOptions o = {.text = DEFAULT_TEXT, .layer = -1, .head = -1, .format = DUMP_JSON};
-    int info = 0, dump = 0, bench = 0;
-    const char *text_file = NULL;
+    CliOptions o = {.text = NULL, .layer = -1, .head = -1, .format = DUMP_JSON};
+    int info = 0, dump = 0, bench = 0, values = 0, have_palette = 0;
+    Palette palette = PALETTE_AUTO;
+    const char *text_file = NULL, *config_path = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "id:bm:t:f:l:H:hV", longopts, NULL)) != -1) {
+    setlocale(LC_ALL, "");
+    while ((c = getopt_long(argc, argv, "id:bm:t:f:l:H:c:p:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'i': info = 1; break;
         case 'b': bench = 1; break;
@@ -130,6 +160,16 @@ int main(int argc, char **argv)
         case 'm': o.model_path = optarg; break;
         case 't': o.text = optarg; text_file = NULL; break;
         case 'f': text_file = optarg; break;
+        case 'c': config_path = optarg; break;
+        case 'p':
+            if (config_parse_palette(optarg, &palette)) {
+                fprintf(stderr, "attnscope: --palette takes auto, truecolor, 256, 8, mono or "
+                                "ascii, not '%s'\n", optarg);
+                return 2;
+            }
+            have_palette = 1;
+            break;
+        case OPT_VALUES: values = 1; break;
         case 'l':
         case 'H':
             if (parse_int(optarg, 0, INT_MAX, c == 'l' ? &o.layer : &o.head)) {
@@ -161,43 +201,66 @@ int main(int argc, char **argv)
         fprintf(stderr, "attnscope: choose one of --info, --dump and --bench\n");
         return 2;
     }
-    if (info + dump + bench == 0) {
-        fprintf(stderr, "attnscope: the interactive explorer is not built yet; use --info, "
-                        "--dump or --bench (see --help)\n");
-        return 2;
-    }
-    if (!o.model_path) {
-        fprintf(stderr, "attnscope: no model given: use --model FILE.gguf\n");
-        return 2;
-    }
 
+    /* Settings: a named config must exist; the default one may not. */
+    Config cfg;
+    char err[512] = "", cfg_buf[4096];
+    memset(&cfg, 0, sizeof cfg);
+    const char *cfg_file = config_path ? config_path : config_default_path(cfg_buf, sizeof cfg_buf);
+    if (cfg_file && config_load(&cfg, cfg_file, config_path != NULL, err, sizeof err)) {
+        fprintf(stderr, "attnscope: %s\n", err);
+        return 2;
+    }
+    for (int i = 0; i < cfg.n_warnings; i++) fprintf(stderr, "attnscope: %s\n", cfg.warnings[i]);
+    if (!o.model_path) o.model_path = default_model(&cfg);
+    if (!o.text && !text_file) o.text = cfg.text ? cfg.text : DEFAULT_TEXT;
+    if (!have_palette) palette = cfg.palette;
+    if (!values) values = cfg.show_values;
+
+    int rc = 0;
     char *text_buf = NULL;
-    o.text_len = strlen(o.text);
+    if (!o.model_path) {
+        fprintf(stderr, "attnscope: no model given: use --model FILE.gguf, set model= in the "
+                        "config file, or set ATTNSCOPE_MODEL\n");
+        rc = 2;
+        goto done;
+    }
     if (text_file) {
         text_buf = read_text_file(text_file, &o.text_len);
         if (!text_buf) {
             fprintf(stderr, "attnscope: %s: %s\n", text_file,
                     errno == EFBIG ? "text file too large" : strerror(errno));
-            return 1;
+            rc = 1;
+            goto done;
         }
         o.text = text_buf;
+    } else {
+        o.text_len = strlen(o.text);
     }
 
-    char err[512] = "";
-    int rc;
     if (bench) {
         rc = cli_bench(stdout, o.model_path, &o, err, sizeof err);
     } else {
         Model *m;
         if (model_open(&m, o.model_path, err, sizeof err)) {
             rc = 1;
-        } else {
+        } else if (info || dump) {
             rc = info ? cli_info(stdout, m, err, sizeof err)
                       : cli_dump(stdout, m, &o, err, sizeof err);
+            model_close(m);
+        } else {
+            AppOptions ao = {
+                .model = m, .text = o.text, .text_len = o.text_len, .palette = palette,
+                .show_values = values,
+                .startup_note = cfg.n_warnings ? cfg.warnings[0] : NULL,
+            };
+            rc = app_run(&ao, err, sizeof err);
             model_close(m);
         }
     }
     if (rc) fprintf(stderr, "attnscope: %s\n", err[0] ? err : "failed");
+done:
     free(text_buf);
+    config_free(&cfg);
     return rc;
 }

@@ -1,0 +1,27 @@
+/*
+ * app.h - the interactive explorer: one event loop over the terminal's keys
+ * (libtermkey), a signal pipe and the worker's wake-up pipe.
+ */
+#ifndef ATTNSCOPE_APP_H
+#define ATTNSCOPE_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "model.h"
+
+typedef struct {
+    const Model *model;
+    const char *text;
+    size_t text_len;
+    Palette palette;
+    bool show_values;
+    const char *startup_note; /* e.g. a config warning, shown once */
+} AppOptions;
+
+/* Run until the user quits or the terminal goes away.  Returns 0, or non-zero
+ * with a message (no terminal, unknown TERM, out of memory). */
+int app_run(const AppOptions *o, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,181 @@
+/* app_state.c - see app_state.h. */
+#include "app_state.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int app_state_init(AppState *s, int n_layers, int n_heads, const char *text, size_t len)
+{
+    memset(s, 0, sizeof *s);
+    if (len > APP_MAX_TEXT) len = APP_MAX_TEXT;
+    s->text = malloc(APP_MAX_TEXT + 1);
+    if (!s->text) return -1;
+    memcpy(s->text, text, len);
+    s->text[len] = '\0';
+    s->len = s->edit = len;
+    s->n_layers = n_layers;
+    s->n_heads = n_heads;
+    return 0;
+}
+
+void app_state_free(AppState *s)
+{
+    free(s->text);
+    s->text = NULL;
+}
+
+static int clamp(int v, int lo, int hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+void app_state_set_tokens(AppState *s, int n)
+{
+    s->n_tokens = n;
+    s->query = clamp(s->query, 0, n > 0 ? n - 1 : 0);
+    s->key = clamp(s->key, 0, s->query);
+}
+
+/* Moving the query drags the key cursor along: it stays on the same key when
+ * it can, and never right of the query (those keys are masked). */
+static unsigned move_query(AppState *s, int q)
+{
+    q = clamp(q, 0, s->n_tokens > 0 ? s->n_tokens - 1 : 0);
+    if (q == s->query) return 0;
+    bool key_was_on_query = s->key == s->query;
+    s->query = q;
+    if (key_was_on_query || s->key > q) s->key = q;
+    return NEED_DRAW | NEED_ROW;
+}
+
+/* UTF-8 aware cursor steps: continuation bytes are 10xxxxxx. */
+static size_t prev_char(const char *t, size_t i)
+{
+    if (i == 0) return 0;
+    do i--;
+    while (i > 0 && ((unsigned char)t[i] & 0xC0) == 0x80);
+    return i;
+}
+
+static size_t next_char(const char *t, size_t len, size_t i)
+{
+    if (i >= len) return len;
+    do i++;
+    while (i < len && ((unsigned char)t[i] & 0xC0) == 0x80);
+    return i;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n';
+}
+
+static unsigned edit_text(AppState *s, Action a, const UiKey *key)
+{
+    size_t from = s->edit, to = s->edit;
+    switch (a) {
+    case ACT_EDIT_INSERT: {
+        size_t n = key ? strnlen(key->utf8, sizeof key->utf8) : 0;
+        if (n == 0) return 0;
+        if (s->len + n > APP_MAX_TEXT) {
+            s->note = "the sentence is at its maximum length";
+            return NEED_DRAW;
+        }
+        memmove(s->text + s->edit + n, s->text + s->edit, s->len - s->edit + 1);
+        memcpy(s->text + s->edit, key->utf8, n);
+        s->len += n;
+        s->edit += n;
+        s->text_gen++;
+        return NEED_DRAW | NEED_FORWARD;
+    }
+    case ACT_EDIT_BACKSPACE: from = prev_char(s->text, s->edit); break;
+    case ACT_EDIT_DELETE: to = next_char(s->text, s->len, s->edit); break;
+    default: return 0;
+    }
+    if (from == to) return 0;
+    memmove(s->text + from, s->text + to, s->len - to + 1);
+    s->len -= to - from;
+    s->edit = from;
+    s->text_gen++;
+    return NEED_DRAW | NEED_FORWARD;
+}
+
+static unsigned edit_move(AppState *s, Action a)
+{
+    size_t e = s->edit;
+    switch (a) {
+    case ACT_EDIT_LEFT: e = prev_char(s->text, e); break;
+    case ACT_EDIT_RIGHT: e = next_char(s->text, s->len, e); break;
+    case ACT_EDIT_HOME: e = 0; break;
+    case ACT_EDIT_END: e = s->len; break;
+    case ACT_EDIT_WORD_LEFT:
+        while (e > 0 && is_space(s->text[e - 1])) e--;
+        while (e > 0 && !is_space(s->text[e - 1])) e--;
+        break;
+    case ACT_EDIT_WORD_RIGHT:
+        while (e < s->len && is_space(s->text[e])) e++;
+        while (e < s->len && !is_space(s->text[e])) e++;
+        break;
+    default: break;
+    }
+    if (e == s->edit) return 0;
+    s->edit = e;
+    return NEED_DRAW;
+}
+
+unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
+{
+    s->note = NULL;
+    int last = s->n_tokens > 0 ? s->n_tokens - 1 : 0;
+    switch (a) {
+    case ACT_NONE: return 0;
+    case ACT_QUIT: s->quit = true; return 0;
+    case ACT_QUERY_PREV: return move_query(s, s->query - 1);
+    case ACT_QUERY_NEXT: return move_query(s, s->query + 1);
+    case ACT_QUERY_FIRST: return move_query(s, 0);
+    case ACT_QUERY_LAST: return move_query(s, last);
+    case ACT_KEY_PREV:
+    case ACT_KEY_NEXT: {
+        int k = clamp(s->key + (a == ACT_KEY_NEXT ? 1 : -1), 0, s->query);
+        if (k == s->key) return 0;
+        s->key = k;
+        return NEED_DRAW;
+    }
+    case ACT_HEAD_NEXT:
+    case ACT_HEAD_PREV:
+        /* Tab leaves the mean view: it picks one head. */
+        s->mean = false;
+        s->head = (s->head + (a == ACT_HEAD_NEXT ? 1 : s->n_heads - 1)) % s->n_heads;
+        return NEED_DRAW | NEED_ROW;
+    case ACT_LAYER_NEXT:
+    case ACT_LAYER_PREV:
+        s->layer = (s->layer + (a == ACT_LAYER_NEXT ? 1 : s->n_layers - 1)) % s->n_layers;
+        return NEED_DRAW | NEED_ROW;
+    case ACT_TOGGLE_MEAN: s->mean = !s->mean; return NEED_DRAW | NEED_ROW;
+    case ACT_TOGGLE_MULTI: s->multi = !s->multi; return NEED_DRAW;
+    case ACT_TOGGLE_VALUES: s->show_values = !s->show_values; return NEED_DRAW;
+    case ACT_HELP: s->mode = MODE_HELP; return NEED_DRAW;
+    case ACT_CLOSE:
+        if (s->mode == MODE_NORMAL && !s->multi && !s->mean) return 0;
+        /* Esc from normal mode also leaves the multi-head and mean views. */
+        if (s->mode == MODE_NORMAL) s->multi = s->mean = false;
+        s->mode = MODE_NORMAL;
+        return NEED_DRAW | NEED_ROW;
+    case ACT_EDIT_START:
+        s->mode = MODE_EDIT;
+        s->edit = s->len;
+        return NEED_DRAW;
+    case ACT_EDIT_DONE: s->mode = MODE_NORMAL; return NEED_DRAW;
+    case ACT_EDIT_INSERT:
+    case ACT_EDIT_BACKSPACE:
+    case ACT_EDIT_DELETE: return edit_text(s, a, key);
+    case ACT_EDIT_LEFT:
+    case ACT_EDIT_RIGHT:
+    case ACT_EDIT_HOME:
+    case ACT_EDIT_END:
+    case ACT_EDIT_WORD_LEFT:
+    case ACT_EDIT_WORD_RIGHT: return edit_move(s, a);
+    case ACT_REDRAW: return NEED_DRAW | NEED_FULL;
+    }
+    return 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * app_state.h - everything the explorer's screen depends on that the user
+ * changes: mode, layer, head, query and key cursors, the sentence being
+ * edited.  Pure: app_state_apply() turns an action into a new state and says
+ * what must be recomputed; the event loop does the computing and drawing.
+ *
+ * The state owns its text buffer (app_state_free releases it).
+ */
+#ifndef ATTNSCOPE_APP_STATE_H
+#define ATTNSCOPE_APP_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "keymap.h"
+
+/* Sentences longer than this are not typed by hand; refusing more keeps
+ * every later step bounded. */
+#define APP_MAX_TEXT 4096
+
+typedef struct {
+    Mode mode;
+    bool multi;       /* all heads of the layer, one bar each */
+    bool mean;        /* show the mean over the layer's heads */
+    bool show_values; /* numbers in heatmap cells */
+    bool quit;
+    int n_layers, n_heads;
+    int n_tokens;     /* of the trace on screen; 0 before the first */
+    int layer, head, query, key;
+    /* The sentence, as typed; edit is a byte offset on a character boundary. */
+    char *text;
+    size_t len, edit;
+    unsigned text_gen; /* bumped on every change of text */
+    const char *note;  /* a one-off message for the status line, or NULL */
+} AppState;
+
+/* What an action requires of the loop. */
+enum {
+    NEED_DRAW = 1,    /* something on screen changed */
+    NEED_ROW = 2,     /* the query row (or layer/head) changed: recompute it */
+    NEED_FORWARD = 4, /* the text changed: tokenize and run the model again */
+    NEED_FULL = 8,    /* repaint the whole terminal (Ctrl-L) */
+};
+
+int app_state_init(AppState *s, int n_layers, int n_heads, const char *text, size_t len);
+void app_state_free(AppState *s);
+/* A new trace of N tokens arrived: keep the cursors where they still fit. */
+void app_state_set_tokens(AppState *s, int n);
+unsigned app_state_apply(AppState *s, Action a, const UiKey *key);
+
+#endif

@@ -1,0 +1,160 @@
+/* scene.c - see scene.h. */
+#include "scene.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+#include "ui_text.h"
+
+void scene_init(Scene *s, const Model *m, bool utf8)
+{
+    memset(s, 0, sizeof *s);
+    s->model = m;
+    s->utf8 = utf8;
+    s->mean_layer = -1;
+}
+
+static void free_prepared(Scene *s)
+{
+    int n = s->res.n;
+    for (int i = 0; s->shown && i < n; i++) free(s->shown[i]);
+    for (int i = 0; s->label && i < n; i++) free(s->label[i]);
+    free(s->shown), free(s->shown_w), free(s->label), free(s->label_w);
+    free(s->prev_mass), free(s->mean), free(s->row), free(s->row_tmp), free(s->multi_rows);
+    s->shown = s->label = NULL;
+    s->shown_w = s->label_w = NULL;
+    s->prev_mass = s->mean = s->row = s->row_tmp = s->multi_rows = NULL;
+}
+
+void scene_free(Scene *s)
+{
+    free_prepared(s);
+    work_result_free(&s->res);
+    s->have = false;
+}
+
+static char *render(const char *p, size_t len, bool utf8, int max_cols, int *w)
+{
+    size_t cap = len * 3 + 8;
+    char *out = malloc(cap);
+    if (!out) return NULL;
+    out[0] = '\0';
+    *w = ui_text_render(p, len, utf8, out, cap, max_cols, NULL);
+    return out;
+}
+
+/* A label: the span without its leading spaces; for tokens that cover no
+ * text (BOS, the inserted "▁") or part of a character, the piece itself. */
+static char *make_label(const Scene *s, const Token *t, int *w)
+{
+    const char *text = s->res.text;
+    size_t a = t->start, b = t->end;
+    while (a < b && text[a] == ' ') a++;
+    bool partial = false;
+    if (a < b) {
+        /* A byte token inside a multi-byte character shows as its piece. */
+        unsigned char c0 = (unsigned char)text[a];
+        partial = (c0 & 0xC0) == 0x80 || (b - a == 1 && c0 >= 0x80);
+    }
+    if (a == b || partial) {
+        const char *piece = tokenizer_piece(s->model->tok, t->id);
+        return render(piece, strlen(piece), s->utf8, SCENE_LABEL_COLS, w);
+    }
+    return render(text + a, b - a, s->utf8, SCENE_LABEL_COLS, w);
+}
+
+int scene_install(Scene *s, WorkResult *r)
+{
+    scene_free(s);
+    s->res = *r;
+    memset(r, 0, sizeof *r);
+    int n = s->res.n;
+    const AttentionTrace *t = s->res.trace;
+    size_t L = (size_t)t->n_layers, H = (size_t)t->n_heads;
+    s->shown = calloc((size_t)n, sizeof *s->shown);
+    s->shown_w = calloc((size_t)n, sizeof *s->shown_w);
+    s->label = calloc((size_t)n, sizeof *s->label);
+    s->label_w = calloc((size_t)n, sizeof *s->label_w);
+    s->prev_mass = calloc(L * H, sizeof *s->prev_mass);
+    s->mean = calloc((size_t)n * n, sizeof *s->mean);
+    s->row = calloc((size_t)n, sizeof *s->row);
+    s->row_tmp = calloc((size_t)n, sizeof *s->row_tmp);
+    s->multi_rows = calloc(H * n, sizeof *s->multi_rows);
+    if (!s->shown || !s->shown_w || !s->label || !s->label_w || !s->prev_mass || !s->mean ||
+        !s->row || !s->row_tmp || !s->multi_rows)
+        goto oom;
+    for (int i = 0; i < n; i++) {
+        const Token *tok = &s->res.tokens[i];
+        s->shown[i] = render(s->res.text + tok->start, tok->end - tok->start, s->utf8, 1 << 20,
+                             &s->shown_w[i]);
+        s->label[i] = make_label(s, tok, &s->label_w[i]);
+        if (!s->shown[i] || !s->label[i]) goto oom;
+    }
+    /* The sidebar's number: how much each head looks at the previous token. */
+    for (size_t l = 0; l < L; l++)
+        for (size_t h = 0; h < H; h++) {
+            const float *a = trace_attn(t, (int)l, (int)h);
+            double sum = 0;
+            for (int i = 1; i < n; i++) sum += a[(size_t)i * n + i - 1];
+            s->prev_mass[l * H + h] = n > 1 ? (float)(sum / (n - 1)) : 0.0f;
+        }
+    s->mean_layer = -1;
+    s->have = true;
+    return 0;
+oom:
+    scene_free(s);
+    return -1;
+}
+
+void scene_update(Scene *s, const AppState *st)
+{
+    if (!s->have) return;
+    const AttentionTrace *t = s->res.trace;
+    int n = s->res.n, H = t->n_heads;
+    AttentionRow row = {NULL, NULL, NULL};
+    /* Every head's row for this query: the multi-head view and the mean. */
+    for (int h = 0; h < H; h++) {
+        row.prob = s->multi_rows + (size_t)h * n;
+        trace_row(t, st->layer, h, st->query, &row);
+    }
+    if (st->mean) {
+        for (int j = 0; j < n; j++) {
+            double sum = 0;
+            for (int h = 0; h < H; h++) sum += s->multi_rows[(size_t)h * n + j];
+            s->row[j] = (float)(sum / H);
+        }
+        if (s->mean_layer != st->layer) {
+            for (size_t i = 0; i < (size_t)n * n; i++) {
+                double sum = 0;
+                for (int h = 0; h < H; h++) sum += trace_attn(t, st->layer, h)[i];
+                s->mean[i] = (float)(sum / H);
+            }
+            s->mean_layer = st->layer;
+        }
+    } else {
+        memcpy(s->row, s->multi_rows + (size_t)st->head * n, (size_t)n * sizeof *s->row);
+    }
+}
+
+const float *scene_matrix(const Scene *s, const AppState *st)
+{
+    if (st->mean && s->mean_layer == st->layer) return s->mean;
+    return trace_attn(s->res.trace, st->layer, st->head);
+}
+
+int scene_top(const Scene *s, int k, int *ids)
+{
+    int n = s->res.n, got = 0;
+    for (int i = 0; i < k; i++) {
+        int best = -1;
+        for (int j = 0; j < n; j++) {
+            bool taken = false;
+            for (int q = 0; q < got; q++) taken |= ids[q] == j;
+            if (!taken && s->row[j] > 0.0f && (best < 0 || s->row[j] > s->row[best])) best = j;
+        }
+        if (best < 0) break;
+        ids[got++] = best;
+    }
+    return got;
+}

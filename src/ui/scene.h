@@ -1,0 +1,48 @@
+/*
+ * scene.h - what the views draw, prepared once per change: the computed
+ * result (tokens, trace), each token's display text and short label, the
+ * per-head summary for the sidebar, the current query row (recomputed
+ * through the shared attention kernel) and, in mean mode, the layer's mean
+ * matrix.  No curses here; the views only read a Scene.
+ */
+#ifndef ATTNSCOPE_SCENE_H
+#define ATTNSCOPE_SCENE_H
+
+#include <stdbool.h>
+
+#include "app_state.h"
+#include "model.h"
+#include "worker.h"
+
+#define SCENE_LABEL_COLS 10
+
+typedef struct {
+    const Model *model;
+    bool utf8;
+    WorkResult res;     /* owned: text, tokens, trace of what is shown */
+    bool have;          /* res holds a trace */
+    char **shown;       /* (n) each token's span as it displays, "" if empty */
+    int *shown_w;       /* (n) its columns */
+    char **label;       /* (n) a short label: span trimmed, or the piece */
+    int *label_w;       /* (n) */
+    float *prev_mass;   /* (layers*heads) mean weight on the previous token */
+    float *mean;        /* (n, n) mean over the heads of mean_layer */
+    int mean_layer;     /* -1: mean not computed */
+    float *row;         /* (n) the query row on screen */
+    float *row_tmp;     /* (n) scratch for the mean of rows */
+    float *multi_rows;  /* (heads, n) the query row in every head of the layer */
+} Scene;
+
+void scene_init(Scene *s, const Model *m, bool utf8);
+void scene_free(Scene *s);
+/* Take ownership of a successful result and prepare everything for it. */
+int scene_install(Scene *s, WorkResult *r);
+/* Recompute the query row(s) for the state's layer, head, query and mode. */
+void scene_update(Scene *s, const AppState *st);
+/* The matrix on screen: the head's recorded one, or the layer mean. */
+const float *scene_matrix(const Scene *s, const AppState *st);
+/* The K largest weights of the query row: fills ids (sorted, largest first);
+ * returns how many (≤ k, only non-zero weights). */
+int scene_top(const Scene *s, int k, int *ids);
+
+#endif

@@ -1,0 +1,78 @@
+/* screen.c - see screen.h. */
+#include "screen.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "error.h"
+
+#define SIDEBAR_COLS 16
+#define SIDEBAR_MIN_SCREEN 72
+
+static SCREEN *term_screen;
+
+int screen_start(char *err, size_t errlen)
+{
+    const char *term = getenv("TERM");
+    if (!term || !*term) {
+        error_set(err, errlen, "TERM is not set: cannot drive the terminal "
+                               "(try TERM=xterm, or --dump for plain output)");
+        return -1;
+    }
+    /* newterm, unlike initscr, returns NULL on an unknown TERM rather than exiting. */
+    term_screen = newterm(NULL, stdout, stdin);
+    if (!term_screen) {
+        error_set(err, errlen, "unknown terminal type '%s' (try TERM=xterm, or --dump for "
+                               "plain output)", term);
+        return -1;
+    }
+    raw();
+    noecho();
+    nonl();
+    curs_set(0);
+    return 0;
+}
+
+void screen_stop(void)
+{
+    if (!term_screen) return;
+    curs_set(1);
+    endwin();
+    delscreen(term_screen);
+    term_screen = NULL;
+}
+
+void screen_resize(void)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+        resizeterm(ws.ws_row, ws.ws_col);
+}
+
+void layout_free(Layout *l)
+{
+    WINDOW **all[] = {&l->title, &l->sentence, &l->heat, &l->side, &l->status, &l->help};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (*all[i]) delwin(*all[i]), *all[i] = NULL;
+}
+
+void layout_build(Layout *l)
+{
+    layout_free(l);
+    l->rows = LINES;
+    l->cols = COLS;
+    l->too_small = l->rows < SCREEN_MIN_ROWS || l->cols < SCREEN_MIN_COLS;
+    if (l->too_small) return;
+    int side = l->cols >= SIDEBAR_MIN_SCREEN ? SIDEBAR_COLS : 0;
+    int main_cols = l->cols - side, mid = l->rows - 1 - 3;
+    l->title = newwin(1, l->cols, 0, 0);
+    l->sentence = newwin(4, main_cols, 1, 0);
+    l->heat = newwin(mid - 4, main_cols, 5, 0);
+    if (side) l->side = newwin(mid, side, 1, main_cols);
+    l->status = newwin(3, l->cols, l->rows - 3, 0);
+    int hw = l->cols < 58 ? l->cols : 58, hh = l->rows - 2 < 16 ? l->rows - 2 : 16;
+    l->help = newwin(hh, hw, (l->rows - hh) / 2, (l->cols - hw) / 2);
+}

@@ -1,0 +1,170 @@
+/* worker.c - see worker.h. */
+#include "worker.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "forward.h"
+
+struct Worker {
+    const Model *model;
+    int wake_fd;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool stop;
+    bool running;      /* a pass is under way */
+    bool has_job;
+    char *job_text;
+    size_t job_len;
+    unsigned job_gen;
+    bool has_result;
+    WorkResult result;
+};
+
+void work_result_free(WorkResult *r)
+{
+    free(r->text);
+    free(r->tokens);
+    trace_free(r->trace);
+    memset(r, 0, sizeof *r);
+}
+
+void work_compute(const Model *m, const char *text, size_t len, unsigned gen, WorkResult *out)
+{
+    memset(out, 0, sizeof *out);
+    out->gen = gen;
+    out->text = malloc(len + 1);
+    if (!out->text) goto oom;
+    memcpy(out->text, text, len);
+    out->text[len] = '\0';
+    out->len = len;
+    size_t n;
+    if (tokenizer_encode(m->tok, text, len, 0, &out->tokens, &n, out->message,
+                         sizeof out->message))
+        goto fail;
+    if (n > (size_t)m->cfg.context) {
+        snprintf(out->message, sizeof out->message,
+                 "the text is %zu tokens, more than the model's context of %d", n,
+                 m->cfg.context);
+        goto fail;
+    }
+    out->n = (int)n;
+    int32_t *ids = malloc((n ? n : 1) * sizeof *ids);
+    if (!ids) goto oom;
+    for (size_t i = 0; i < n; i++) ids[i] = out->tokens[i].id;
+    int rc = forward_run(m, ids, (int)n, &out->trace, out->message, sizeof out->message);
+    free(ids);
+    if (rc) goto fail;
+    return;
+oom:
+    snprintf(out->message, sizeof out->message, "out of memory");
+fail:
+    out->failed = 1;
+    free(out->tokens);
+    out->tokens = NULL;
+    out->n = 0;
+}
+
+static void *worker_main(void *arg)
+{
+    Worker *w = arg;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (!w->stop && !w->has_job) pthread_cond_wait(&w->cond, &w->lock);
+        if (w->stop) break;
+        char *text = w->job_text;
+        size_t len = w->job_len;
+        unsigned gen = w->job_gen;
+        w->job_text = NULL;
+        w->has_job = false;
+        w->running = true;
+        pthread_mutex_unlock(&w->lock);
+
+        WorkResult r;
+        work_compute(w->model, text ? text : "", text ? len : 0, gen, &r);
+        free(text);
+
+        pthread_mutex_lock(&w->lock);
+        w->running = false;
+        if (w->has_result) work_result_free(&w->result);
+        w->result = r;
+        w->has_result = true;
+        /* A full pipe already means "look": losing this byte is harmless. */
+        char b = 1;
+        ssize_t ignored = write(w->wake_fd, &b, 1);
+        (void)ignored;
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+Worker *worker_start(const Model *m, int wake_fd)
+{
+    Worker *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->model = m;
+    w->wake_fd = wake_fd;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->cond, NULL);
+    if (pthread_create(&w->thread, NULL, worker_main, w)) {
+        pthread_mutex_destroy(&w->lock);
+        pthread_cond_destroy(&w->cond);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void worker_stop(Worker *w)
+{
+    if (!w) return;
+    pthread_mutex_lock(&w->lock);
+    w->stop = true;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    free(w->job_text);
+    if (w->has_result) work_result_free(&w->result);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->cond);
+    free(w);
+}
+
+void worker_submit(Worker *w, const char *text, size_t len, unsigned gen)
+{
+    char *copy = malloc(len + 1);
+    if (copy) memcpy(copy, text, len), copy[len] = '\0';
+    pthread_mutex_lock(&w->lock);
+    free(w->job_text); /* a newer text replaces one not started yet */
+    w->job_text = copy;
+    w->job_len = copy ? len : 0;
+    w->job_gen = gen;
+    w->has_job = true;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+bool worker_take(Worker *w, WorkResult *out)
+{
+    pthread_mutex_lock(&w->lock);
+    bool got = w->has_result;
+    if (got) {
+        *out = w->result;
+        memset(&w->result, 0, sizeof w->result);
+        w->has_result = false;
+    }
+    pthread_mutex_unlock(&w->lock);
+    return got;
+}
+
+bool worker_busy(Worker *w)
+{
+    pthread_mutex_lock(&w->lock);
+    bool busy = w->running || w->has_job;
+    pthread_mutex_unlock(&w->lock);
+    return busy;
+}

@@ -1,0 +1,44 @@
+/*
+ * worker.h - runs tokenization and the forward pass off the UI thread, so
+ * typing never waits for the model.
+ *
+ * The loop submits (text, generation); a newer submission replaces one not
+ * yet started, so at most one pass runs and one waits.  When a result is
+ * ready the worker writes a byte to WAKE_FD (the loop polls its other end);
+ * the loop takes the result and drops it if its generation is stale.
+ */
+#ifndef ATTNSCOPE_WORKER_H
+#define ATTNSCOPE_WORKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model.h"
+#include "trace.h"
+
+typedef struct {
+    unsigned gen;
+    int failed;         /* non-zero: message holds why, trace is NULL */
+    char message[256];
+    char *text;         /* the text computed, owned by the result */
+    size_t len;
+    Token *tokens;      /* (n) owned */
+    int n;
+    AttentionTrace *trace; /* owned */
+} WorkResult;
+
+typedef struct Worker Worker;
+
+/* M must outlive the worker. */
+Worker *worker_start(const Model *m, int wake_fd);
+void worker_stop(Worker *w); /* joins the thread; NULL is fine */
+void worker_submit(Worker *w, const char *text, size_t len, unsigned gen);
+/* Move the newest finished result into *out; false when there is none. */
+bool worker_take(Worker *w, WorkResult *out);
+bool worker_busy(Worker *w);
+void work_result_free(WorkResult *r);
+
+/* The same work, synchronously: used by the worker and by tests. */
+void work_compute(const Model *m, const char *text, size_t len, unsigned gen, WorkResult *out);
+
+#endif
