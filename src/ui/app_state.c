@@ -7,7 +7,11 @@
 int app_state_init(AppState *s, int n_layers, int n_heads, const char *text, size_t len)
 {
     memset(s, 0, sizeof *s);
-    if (len > APP_MAX_TEXT) len = APP_MAX_TEXT;
+    if (len > APP_MAX_TEXT) {
+        /* Cut on a character boundary, never inside a UTF-8 sequence. */
+        len = APP_MAX_TEXT;
+        while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80) len--;
+    }
     s->text = malloc(APP_MAX_TEXT + 1);
     if (!s->text) return -1;
     memcpy(s->text, text, len);
@@ -31,6 +35,9 @@ static int clamp(int v, int lo, int hi)
 
 void app_state_set_tokens(AppState *s, int n)
 {
+    /* The first sentence opens on its last token: the query whose row sees
+     * the whole sentence. */
+    if (s->n_tokens == 0 && n > 0) s->query = s->key = n - 1;
     s->n_tokens = n;
     s->query = clamp(s->query, 0, n > 0 ? n - 1 : 0);
     s->key = clamp(s->key, 0, s->query);

@@ -44,7 +44,8 @@ enum {
 
 int app_state_init(AppState *s, int n_layers, int n_heads, const char *text, size_t len);
 void app_state_free(AppState *s);
-/* A new trace of N tokens arrived: keep the cursors where they still fit. */
+/* A new trace of N tokens arrived: keep the cursors where they still fit
+ * (the very first trace puts them on its last token). */
 void app_state_set_tokens(AppState *s, int n);
 unsigned app_state_apply(AppState *s, Action a, const UiKey *key);
 

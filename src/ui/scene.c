@@ -84,13 +84,26 @@ int scene_install(Scene *s, WorkResult *r)
     if (!s->shown || !s->shown_w || !s->label || !s->label_w || !s->prev_mass || !s->mean ||
         !s->row || !s->row_tmp || !s->multi_rows)
         goto oom;
+    /* Where characters start: a character split over byte tokens (é as
+     * <0xC3><0xA9>) is shown whole, by the token holding its first byte. */
+    size_t len = s->res.len;
+    bool *starts = calloc(len + 1, sizeof *starts);
+    if (!starts) goto oom;
+    for (size_t b = 0; b < len; b += ui_text_char_len(s->res.text + b, len - b)) starts[b] = true;
+    starts[len] = true;
     for (int i = 0; i < n; i++) {
         const Token *tok = &s->res.tokens[i];
-        s->shown[i] = render(s->res.text + tok->start, tok->end - tok->start, s->utf8, 1 << 20,
-                             &s->shown_w[i]);
+        size_t a = tok->start, b = tok->end;
+        while (b < len && !starts[b]) b++;
+        while (a < b && !starts[a]) a++;
+        s->shown[i] = render(s->res.text + a, b - a, s->utf8, 1 << 20, &s->shown_w[i]);
         s->label[i] = make_label(s, tok, &s->label_w[i]);
-        if (!s->shown[i] || !s->label[i]) goto oom;
+        if (!s->shown[i] || !s->label[i]) {
+            free(starts);
+            goto oom;
+        }
     }
+    free(starts);
     /* The sidebar's number: how much each head looks at the previous token. */
     for (size_t l = 0; l < L; l++)
         for (size_t h = 0; h < H; h++) {

@@ -14,7 +14,8 @@
  * inserted "▁") show their label so they can be selected too. */
 static const char *token_cells(const Scene *s, int i, int *w, bool *placeholder)
 {
-    *placeholder = s->shown_w[i] == 0;
+    const Token *t = &s->res.tokens[i];
+    *placeholder = t->start == t->end;
     if (!*placeholder) {
         *w = s->shown_w[i];
         return s->shown[i];

@@ -64,6 +64,14 @@ int ui_text_render(const char *s, size_t len, bool utf8, char *out, size_t cap, 
     return cols;
 }
 
+size_t ui_text_char_len(const char *s, size_t left)
+{
+    wchar_t cp;
+    if (left == 0) return 0;
+    int n = decode((const unsigned char *)s, left, &cp);
+    return n ? (size_t)n : 1;
+}
+
 int ui_text_width(const char *s, size_t len, bool utf8)
 {
     char buf[64];

@@ -60,10 +60,10 @@ int view_puts(WINDOW *w, const Theme *t, int y, int x, int max_cols, int attr, c
 
 void view_frame(WINDOW *w, const char *title, const Theme *t)
 {
-    /* In UTF-8, draw the box with Unicode lines: the VT100 alternate
-     * character set is not switched on by every terminal and multiplexer. */
+    /* Unicode lines in UTF-8, plain ASCII otherwise: the VT100 alternate
+     * character set is not honoured by every terminal and multiplexer. */
     if (t->utf8) box_set(w, WACS_VLINE, WACS_HLINE);
-    else box(w, 0, 0);
+    else wborder(w, '|', '|', '-', '-', '+', '+', '+', '+');
     if (title && *title) {
         int width = getmaxx(w);
         int attr = t->colour ? COLOR_PAIR(t->pair_accent) | A_BOLD : A_BOLD;

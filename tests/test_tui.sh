@@ -1,0 +1,111 @@
+#!/bin/sh
+# test_tui.sh - the explorer in a real terminal (tmux) at 80x24 and 120x40:
+# first screen, query and head keys, the multi-head view, live editing,
+# resizing, and quitting with the terminal restored.
+. "$(dirname "$0")/tui/lib.sh"
+
+if ! command -v tmux >/dev/null 2>&1; then
+    echo "1..0 # SKIP tmux not installed"; exit 0
+fi
+if [ ! -f "$model" ]; then
+    echo "1..0 # SKIP ../shared not found ($model)"; exit 0
+fi
+sentence='The cat sat on the mat because it was tired.'
+
+# --- 80x24, 256 colours ------------------------------------------------------
+start 80 24 TERM=xterm-256color LANG=C.UTF-8 -- --model "$model" --palette 256
+wait_for '^ \. → ' ; ok $? "80x24: the explorer starts with the query on the last token"
+screen >"$tmp/first"
+grep -q "│<s> $sentence" "$tmp/first"
+ok $? "80x24: the sentence shows every token after <s>"
+grep -q '┌ layer 0 · head 0 ─' "$tmp/first" && grep -q '│▶ \. ' "$tmp/first"
+ok $? "80x24: the heatmap is shown with the query row marked"
+grep -q '┌ heads ─' "$tmp/first" && grep -q 'L4 ' "$tmp/first"
+ok $? "80x24: the head sidebar lists the 5 layers"
+# Top 3 of the last token in layer 0, head 0, as in the golden reference:
+# ▁The 0.52, ▁t 0.17, ▁be 0.11.
+grep -q '^ \. →  The 0\.52  t 0\.17  be 0\.11' "$tmp/first"
+ok $? "80x24: the status line gives the query's top 3 with the reference weights"
+screen -e >"$tmp/first-e"
+grep -q '48;5;' "$tmp/first-e"
+ok $? "80x24: cells are drawn in the 256-colour ramp"
+
+keys Left Left Left Left Left
+wait_for '^ it →  c 0\.69  it 0\.23  at 0\.02'
+ok $? "left x5: the query is 'it', its top 3 match the reference (c 0.69, it 0.23, at 0.02)"
+keys Tab
+wait_for '^ it →  c 0\.80  <s> 0\.13  be 0\.06' && grep -q 'head 1 (kv 0)' "$tmp/screen" &&
+    grep -q '┌ layer 0 · head 1 ─' "$tmp/screen"
+ok $? "Tab: head 1 is shown, with its own top 3 (c 0.80, <s> 0.13, be 0.06)"
+keys Right
+wait_for '^ was →'
+ok $? "right: the query moves to 'was'"
+keys m
+wait_for 'all 8 heads' && for h in 0 1 2 3 4 5 6 7; do grep -Eq "│(▶| ) H$h " "$tmp/screen" || exit 1; done
+ok $? "m: the multi-head view shows all 8 heads of the layer"
+keys m
+wait_for '┌ layer 0 · head 1 ─'
+ok $? "m again: back to the single-head heatmap"
+
+screen >"$tmp/before-resize"
+tm resize-window -x 60 -y 20
+wait_for '┌ layer 0 · head 1 ─' && [ "$(screen | wc -L)" -le 60 ] && ! grep -q 'heads ─' "$tmp/screen"
+ok $? "resize to 60x20: a valid, narrower screen without the sidebar"
+tm resize-window -x 80 -y 24
+wait_for '┌ heads ─' && screen >"$tmp/after-resize" && cmp -s "$tmp/before-resize" "$tmp/after-resize"
+ok $? "resize back to 80x24: the same screen as before"
+
+keys e
+wait_for 'sentence \(editing\)'
+ok $? "e: edit mode"
+keys BSpace
+keys -l ' and sad.'
+keys Enter
+wait_for "│<s> The cat sat on the mat because it was tired and sad\."
+ok $? "editing: the new sentence is tokenized and shown"
+keys End
+# "sad" is ▁sa + d in this vocabulary; the last token is "." again.
+wait_for '^ \. →' && grep -q '│▶ \. ' "$tmp/screen" && grep -q '│  d ' "$tmp/screen"
+ok $? "editing: the heatmap has the new tokens (sa, d, .)"
+
+keys q
+wait_for 'STTY-DONE'
+grep -q 'EXIT=0' "$tmp/screen" && grep -q 'icanon echo' "$tmp/screen" && ! grep -q 'attnscope' "$tmp/screen"
+ok $? "q: exits 0, the screen is restored and the terminal is back in canonical echo mode"
+tm kill-server
+
+# --- 120x40: everything fits --------------------------------------------------
+start 120 40 TERM=xterm-256color LANG=C.UTF-8 -- --model "$model"
+wait_for '^ \. → '
+ok $? "120x40: starts"
+screen >"$tmp/big"
+rows=$(grep -Ec '^│(▶| ) [^ ]' "$tmp/big")
+[ "$rows" -eq 21 ]
+ok $? "120x40: all 21 token rows of the heatmap are visible (saw $rows)"
+header=$(awk '/┌ layer 0 · head 0/ { getline; print; exit }' "$tmp/big")
+missing=""
+for label in '<s' Th c at s on th m be a u se it wa t ir ed '\.'; do
+    echo "$header" | grep -q -- " $label\( \|$\)" || missing="$missing $label"
+done
+[ -n "$header" ] && [ -z "$missing" ]
+ok $? "120x40: the column labels include every token${missing:+ (missing:$missing)}"
+keys Tab Tab PPage
+wait_for 'layer 4  head 2'
+ok $? "Tab Tab PgUp: head 2 of layer 4 (layers wrap around)"
+keys a
+wait_for 'head mean of 8' && grep -q 'layer 4 · mean of 8 heads' "$tmp/screen"
+ok $? "a: the mean over the layer's heads"
+keys '?'
+wait_for '┌ keys ─' && grep -q 'edit the sentence' "$tmp/screen"
+ok $? "?: the help overlay lists the keys"
+keys Escape
+wait_gone '┌ keys ─' && grep -q 'layer 4 · mean of 8 heads' "$tmp/screen"
+ok $? "Esc: closes the help"
+keys Escape
+wait_for 'layer 4 · head 2'
+ok $? "Esc again: leaves the mean view"
+keys C-c
+wait_for 'STTY-DONE'
+grep -q 'EXIT=0' "$tmp/screen" && grep -q 'icanon echo' "$tmp/screen"
+ok $? "Ctrl-C: exits 0 with the terminal restored"
+finish

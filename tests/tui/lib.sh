@@ -1,0 +1,74 @@
+# lib.sh - drive attnscope in a private tmux server, for the end-to-end tests.
+# Sourced by tests/test_tui*.sh. Polls for what the screen should show;
+# never sleeps a fixed time to "let it settle".
+
+bin=${ATTNSCOPE_BIN:-../src/attnscope}
+shared=${ATTNSCOPE_SHARED:-../shared}
+model=$shared/models/ref260K.gguf
+sock=attnscope-test-$$
+tmp=$(mktemp -d) || exit 1
+n=0 failed=0
+
+tm() { tmux -L "$sock" -f /dev/null "$@"; }
+cleanup() { tm kill-server 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+ok() { # ok STATUS DESCRIPTION
+    n=$((n + 1))
+    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+}
+skip_rest() { # skip_rest COUNT REASON
+    i=0
+    while [ $i -lt "$1" ]; do n=$((n + 1)); i=$((i + 1)); echo "ok $n # SKIP $2"; done
+}
+finish() { echo "1..$n"; [ $failed -eq 0 ]; }
+
+# start W H ENV... -- ARGS...: run attnscope in a new session of that size.
+# After it exits the pane prints EXIT=<status> and the terminal's modes.
+start() {
+    w=$1 h=$2; shift 2
+    envs=""
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs="$envs $1"; shift; done
+    [ "$1" = "--" ] && shift
+    cat >"$tmp/run.sh" <<EOS
+env $envs "$bin" $* 2>"$tmp/stderr"
+echo "EXIT=\$?"
+stty -a | tr ' ;' '\n\n' | grep -x -e '-*icanon' -e '-*echo' | tr '\n' ' '
+echo STTY-DONE
+exec sleep 600
+EOS
+    tm new-session -d -x "$w" -y "$h" "sh $tmp/run.sh"
+}
+
+screen() { tm capture-pane -p "$@"; }
+
+# wait_for PATTERN [SECONDS]: poll the screen until grep -E finds PATTERN.
+wait_for() {
+    limit=$(( ${2:-10} * 20 ))
+    i=0
+    while [ $i -lt $limit ]; do
+        screen >"$tmp/screen" 2>/dev/null
+        grep -Eq -- "$1" "$tmp/screen" && return 0
+        sleep 0.05
+        i=$((i + 1))
+    done
+    echo "# waited for: $1"
+    sed 's/^/# | /' "$tmp/screen"
+    return 1
+}
+
+keys() { tm send-keys "$@"; }
+
+# wait_gone PATTERN [SECONDS]: poll until PATTERN is no longer on the screen.
+wait_gone() {
+    limit=$(( ${2:-10} * 20 ))
+    i=0
+    while [ $i -lt $limit ]; do
+        screen >"$tmp/screen" 2>/dev/null
+        grep -Eq -- "$1" "$tmp/screen" || return 0
+        sleep 0.05
+        i=$((i + 1))
+    done
+    echo "# still on screen: $1"
+    return 1
+}
