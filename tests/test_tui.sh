@@ -72,7 +72,6 @@ keys q
 wait_for 'STTY-DONE'
 grep -q 'EXIT=0' "$tmp/screen" && grep -q 'icanon echo' "$tmp/screen" && ! grep -q 'attnscope' "$tmp/screen"
 ok $? "q: exits 0, the screen is restored and the terminal is back in canonical echo mode"
-tm kill-server
 
 # --- 120x40: everything fits --------------------------------------------------
 start 120 40 TERM=xterm-256color LANG=C.UTF-8 -- --model "$model"

@@ -27,7 +27,6 @@ ok $? "TERM=vt100: keys work"
 keys q
 wait_for 'STTY-DONE' && grep -q 'EXIT=0' "$tmp/screen"
 ok $? "TERM=vt100: q exits 0"
-tm kill-server
 
 # LANG=C: no UTF-8, so ASCII frames and glyphs.
 start 80 24 TERM=xterm-256color LANG=C LC_ALL=C -- --model "$model" --palette ascii
@@ -41,7 +40,6 @@ ok $? "LANG=C: weights shown with ASCII shades"
 keys q
 wait_for 'STTY-DONE' && grep -q 'EXIT=0' "$tmp/screen"
 ok $? "LANG=C: q exits 0"
-tm kill-server
 
 # A tiny terminal: a clear message, and a real screen once it grows.
 start 30 8 TERM=xterm-256color LANG=C.UTF-8 -- --model "$model"
@@ -61,19 +59,16 @@ ok $? "50 resizes in a row leave a valid 80x24 screen"
 keys q
 wait_for 'STTY-DONE' && grep -q 'EXIT=0' "$tmp/screen"
 ok $? "after the resizes: q exits 0"
-tm kill-server
 
 # Terminals curses cannot drive: one clear line, exit 1, nothing broken.
 start 80 24 TERM=no-such-terminal -- --model "$model"
 wait_for 'STTY-DONE'
 grep -q 'EXIT=1' "$tmp/screen" && grep -q "unknown terminal type 'no-such-terminal'" "$tmp/stderr"
 ok $? "unknown TERM: exit 1 with a message naming it"
-tm kill-server
 start 80 24 -u TERM -- --model "$model"
 wait_for 'STTY-DONE'
 grep -q 'EXIT=1' "$tmp/screen" && grep -q 'TERM is not set' "$tmp/stderr"
 ok $? "no TERM: exit 1 with a message"
-tm kill-server
 
 # No terminal at all: the explorer refuses, the headless commands work.
 "$bin" --model "$model" </dev/null >"$tmp/out" 2>"$tmp/err"

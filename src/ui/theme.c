@@ -102,10 +102,13 @@ void theme_init(Theme *t, Palette requested, bool utf8)
 
 int theme_level(const Theme *t, float w)
 {
+    /* Rounded, not ceiled: weights under half a step (1/16 with 8 levels)
+     * stay background, so the many near-zero weights of a peaked head do
+     * not paint the whole matrix; the exact value is one key away. */
     if (!(w > 0.0f)) return 0;
     if (w >= 1.0f) return t->levels;
-    int l = (int)ceilf(w * t->levels);
-    return l < 1 ? 1 : l > t->levels ? t->levels : l;
+    int l = (int)lroundf(w * t->levels);
+    return l < 0 ? 0 : l > t->levels ? t->levels : l;
 }
 
 int theme_attr(const Theme *t, float w)

@@ -27,7 +27,8 @@ typedef struct {
 /* Pick the palette (REQUESTED, or from the terminal when AUTO) and set up
  * colour pairs.  Call after curses has started. */
 void theme_init(Theme *t, Palette requested, bool utf8);
-/* The shade level of a weight: 0 for exactly 0, else 1..levels. */
+/* The shade level of a weight: 0..levels, rounded (so 0 for any weight
+ * under half a step). */
 int theme_level(const Theme *t, float w);
 /* Curses attributes for a cell of weight W (colour modes: the ramp colour as
  * background; glyph modes: A_NORMAL). */

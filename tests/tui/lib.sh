@@ -5,12 +5,20 @@
 bin=${ATTNSCOPE_BIN:-../src/attnscope}
 shared=${ATTNSCOPE_SHARED:-../shared}
 model=$shared/models/ref260K.gguf
-sock=attnscope-test-$$
+# Each session gets a server of its own: starting one right after killing
+# the last on the same socket races with that server's exit.
+sock_base=attnscope-test-$$
+sessions=0
+sock=$sock_base-0
 tmp=$(mktemp -d) || exit 1
 n=0 failed=0
 
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() { tm kill-server 2>/dev/null; rm -rf "$tmp"; }
+cleanup() {
+    i=0
+    while [ $i -le $sessions ]; do tmux -L "$sock_base-$i" kill-server 2>/dev/null; i=$((i + 1)); done
+    rm -rf "$tmp"
+}
 trap cleanup EXIT
 
 ok() { # ok STATUS DESCRIPTION
@@ -30,6 +38,9 @@ start() {
     envs=""
     while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs="$envs $1"; shift; done
     [ "$1" = "--" ] && shift
+    tm kill-server 2>/dev/null
+    sessions=$((sessions + 1))
+    sock=$sock_base-$sessions
     cat >"$tmp/run.sh" <<EOS
 env $envs "$bin" $* 2>"$tmp/stderr"
 echo "EXIT=\$?"
@@ -44,7 +55,7 @@ screen() { tm capture-pane -p "$@"; }
 
 # wait_for PATTERN [SECONDS]: poll the screen until grep -E finds PATTERN.
 wait_for() {
-    limit=$(( ${2:-10} * 20 ))
+    limit=$(( ${2:-20} * 20 ))
     i=0
     while [ $i -lt $limit ]; do
         screen >"$tmp/screen" 2>/dev/null
@@ -61,7 +72,7 @@ keys() { tm send-keys "$@"; }
 
 # wait_gone PATTERN [SECONDS]: poll until PATTERN is no longer on the screen.
 wait_gone() {
-    limit=$(( ${2:-10} * 20 ))
+    limit=$(( ${2:-20} * 20 ))
     i=0
     while [ $i -lt $limit ]; do
         screen >"$tmp/screen" 2>/dev/null
