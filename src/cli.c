@@ -13,27 +13,7 @@
 
 #include "forward.h"
 #include "gguf.h"
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
-static int utf8_len(const unsigned char *s, size_t left)
-{
-    unsigned c = s[0];
-    int len;
-    unsigned min;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) len = 2, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF) len = 3, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4) len = 4, min = 0x10000;
-    else return 0;
-    if ((size_t)len > left) return 0;
-    unsigned cp = c & (0x7F >> len);
-    for (int i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return len;
-}
+#include "utf8.h"
 
 /* A JSON string; bytes that are not valid UTF-8 become U+FFFD. */
 static void json_string(FILE *out, const char *s, size_t len)
@@ -55,7 +35,7 @@ static void json_string(FILE *out, const char *s, size_t len)
             fprintf(out, "\\u%04x", c);
             i++;
         } else {
-            int n = utf8_len(p + i, len - i);
+            int n = (int)utf8_decode((const char *)p + i, len - i, NULL);
             if (n == 0) {
                 fputs("\\ufffd", out);
                 i++;

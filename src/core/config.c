@@ -14,6 +14,7 @@
 #define _GNU_SOURCE /* memfd_create */
 #include "config.h"
 #include "error.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -121,35 +122,6 @@ static void warnings_finish(Warnings *ws, Config *cfg)
     *ws = (Warnings){0};
 }
 
-/* Length of the valid UTF-8 sequence at S (at most N bytes), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    size_t len;
-    uint32_t cp, min;
-    if (s[0] < 0x80) return 1;
-    if ((s[0] & 0xE0) == 0xC0) len = 2, cp = s[0] & 0x1F, min = 0x80;
-    else if ((s[0] & 0xF0) == 0xE0) len = 3, cp = s[0] & 0x0F, min = 0x800;
-    else if ((s[0] & 0xF8) == 0xF0) len = 4, cp = s[0] & 0x07, min = 0x10000;
-    else return 0;
-    if (len > n) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = cp << 6 | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return len;
-}
-
-static bool utf8_valid(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq((const unsigned char *)s + i, n - i);
-        if (!k) return false;
-        i += k;
-    }
-    return true;
-}
-
 /* A short, printable rendering of file content for a warning: valid UTF-8
  * passes through, control and invalid bytes become \xNN, and long input is
  * cut with "...".  The terminal showing the warning sees no escape codes. */
@@ -159,7 +131,7 @@ static const char *shown(char *out, size_t outlen, const char *s, size_t n)
     const size_t room = outlen - 4; /* for "..." and the NUL */
     while (i < n) {
         const unsigned char *u = (const unsigned char *)s + i;
-        size_t k = utf8_seq(u, n - i);
+        size_t k = utf8_decode(s + i, n - i, NULL);
         bool plain = k > 1 || (k == 1 && u[0] >= 0x20 && u[0] != 0x7F);
         size_t need = plain ? k : 4;
         if (o + need > room) break;

@@ -10,6 +10,7 @@
  */
 #include "tokenizer.h"
 #include "error.h"
+#include "utf8.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -366,26 +367,6 @@ const char *tokenizer_piece(const Tokenizer *t, int32_t id) {
     return t->blob + t->off[id];
 }
 
-/* Length of the valid UTF-8 character at S (N bytes available), or 1 when the
- * bytes there are not one (bad lead, truncated, overlong, surrogate, > U+10FFFF). */
-static size_t utf8_char_len(const unsigned char *s, size_t n) {
-    unsigned c = s[0];
-    size_t len = 4;
-    unsigned lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-    if (c < 0x80) return 1;
-    if (c < 0xC2 || c > 0xF4) return 1; /* continuation, overlong 2-byte lead, > U+10FFFF */
-    if (c <= 0xDF) len = 2;
-    else if (c <= 0xEF) len = 3;
-    if (c == 0xE0) lo = 0xA0;      /* overlong */
-    else if (c == 0xED) hi = 0x9F; /* surrogates */
-    else if (c == 0xF0) lo = 0x90; /* overlong */
-    else if (c == 0xF4) hi = 0x8F; /* > U+10FFFF */
-    if (n < len || s[1] < lo || s[1] > hi) return 1;
-    for (size_t i = 2; i < len; i++)
-        if ((s[i] & 0xC0) != 0x80) return 1;
-    return len;
-}
-
 typedef struct {
     size_t start, len;  /* in the normalised text; len 0 once merged into its left */
     size_t prev, next;  /* NONE at the ends */
@@ -501,7 +482,7 @@ int tokenizer_encode(const Tokenizer *t, const char *text, size_t len, size_t ma
     /* Split into characters and seed the heap with every mergeable pair. */
     size_t nsym = 0;
     for (size_t p = 0; p < nlen;) {
-        size_t cl = utf8_char_len((const unsigned char *)norm + p, nlen - p);
+        size_t cl = utf8_char_len(norm + p, nlen - p);
         sym[nsym] = (Symbol){p, cl, nsym ? nsym - 1 : NONE, NONE, lookup(t, norm + p, cl)};
         if (nsym) sym[nsym - 1].next = nsym;
         nsym++;

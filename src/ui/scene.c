@@ -6,6 +6,7 @@
 
 #include "trace.h"
 #include "ui_text.h"
+#include "utf8.h"
 
 void scene_init(Scene *s, const Model *m, bool utf8)
 {
@@ -89,7 +90,7 @@ int scene_install(Scene *s, WorkResult *r)
     size_t len = s->res.len;
     bool *starts = calloc(len + 1, sizeof *starts);
     if (!starts) goto oom;
-    for (size_t b = 0; b < len; b += ui_text_char_len(s->res.text + b, len - b)) starts[b] = true;
+    for (size_t b = 0; b < len; b += utf8_char_len(s->res.text + b, len - b)) starts[b] = true;
     starts[len] = true;
     for (int i = 0; i < n; i++) {
         const Token *tok = &s->res.tokens[i];

@@ -17,8 +17,6 @@
  * columns written.  *used gets the bytes of S consumed, when not NULL. */
 int ui_text_render(const char *s, size_t len, bool utf8, char *out, size_t cap, int max_cols,
                    size_t *used);
-/* Bytes of the character at S (1..4); an invalid byte is a character of 1. */
-size_t ui_text_char_len(const char *s, size_t left);
 /* Columns S[0..len) takes on screen. */
 int ui_text_width(const char *s, size_t len, bool utf8);
 
