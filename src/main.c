@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "buildinfo.h"
@@ -50,7 +51,8 @@ static void usage(FILE *out)
           "  -h, --help             show this help and exit\n"
           "  -V, --version          show the version and exit\n"
           "\n"
-          "The model is --model, else model= in the config file, else $ATTNSCOPE_MODEL.\n"
+          "The model is --model, else model= in the config file, else $ATTNSCOPE_MODEL,\n"
+          "else the bundled " DEFAULT_MODEL_FILE ".\n"
           "\n"
           "Keys in the explorer:\n"
           "  <- -> h l  up down k j   move the query token     Home End  first / last\n"
@@ -115,13 +117,41 @@ static char *read_text_file(const char *path, size_t *len)
     return buf;
 }
 
-/* The model when --model is not given: the config's, then $ATTNSCOPE_MODEL. */
-static const char *default_model(const Config *cfg)
+/* The bundled model: beside the binary in a build tree (src/../data), where
+ * `make install` put it, or in the source tree of an out-of-tree build.
+ * BUF receives the path; NULL when none of them exists. */
+static const char *bundled_model(char *buf, size_t len)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char dir[PATH_MAX] = "";
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = '\0';
+        snprintf(dir, sizeof dir, "%s", exe);
+    }
+    const char *candidates[][2] = {
+        {dir, "/../data/" DEFAULT_MODEL_FILE},
+        {PKGDATADIR, "/" DEFAULT_MODEL_FILE},
+        {ATTNSCOPE_SRCDIR, "/data/" DEFAULT_MODEL_FILE},
+    };
+    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
+        if (!candidates[i][0][0]) continue;
+        snprintf(buf, len, "%s%s", candidates[i][0], candidates[i][1]);
+        if (access(buf, R_OK) == 0) return buf;
+    }
+    return NULL;
+}
+
+/* The model when --model is not given: the config's, then $ATTNSCOPE_MODEL,
+ * then the bundled one. */
+static const char *default_model(const Config *cfg, char *buf, size_t len)
 {
     if (cfg->model) return cfg->model;
     const char *env = getenv("ATTNSCOPE_MODEL");
     if (env && *env) return env;
-    return NULL;
+    return bundled_model(buf, len);
 }
 
 int main(int argc, char **argv)
@@ -212,7 +242,8 @@ int main(int argc, char **argv)
         return 2;
     }
     for (int i = 0; i < cfg.n_warnings; i++) fprintf(stderr, "attnscope: %s\n", cfg.warnings[i]);
-    if (!o.model_path) o.model_path = default_model(&cfg);
+    char model_buf[PATH_MAX + 64];
+    if (!o.model_path) o.model_path = default_model(&cfg, model_buf, sizeof model_buf);
     if (!o.text && !text_file) o.text = cfg.text ? cfg.text : DEFAULT_TEXT;
     if (!have_palette) palette = cfg.palette;
     if (!values) values = cfg.show_values;
@@ -220,8 +251,9 @@ int main(int argc, char **argv)
     int rc = 0;
     char *text_buf = NULL;
     if (!o.model_path) {
-        fprintf(stderr, "attnscope: no model given: use --model FILE.gguf, set model= in the "
-                        "config file, or set ATTNSCOPE_MODEL\n");
+        fprintf(stderr, "attnscope: no model given and the bundled model " DEFAULT_MODEL_FILE
+                        " is not installed (looked in %s); use --model FILE.gguf, model= in the "
+                        "config file, or ATTNSCOPE_MODEL\n", PKGDATADIR);
         rc = 2;
         goto done;
     }

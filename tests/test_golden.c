@@ -1,10 +1,13 @@
 /*
  * test_golden.c - attnscope's numbers against an independent implementation.
  *
- * For every reference in ../shared/golden/ (computed in float64 by separate
- * code, see its README): the token ids must be identical and every attention
- * value within 1e-4, both through the core directly and through the command
- * line (`attnscope --dump json`), whose output is parsed as JSON.
+ * Two sets of references, each computed in float64 by code that shares
+ * nothing with ours: ../shared/golden/ for ../shared/models/ref260K.gguf
+ * (see its README), and tests/golden/NAME/ for each bundled data/NAME.gguf
+ * (written by tools/golden/make_golden.py).  For every file the token ids
+ * must be identical and every attention value within 1e-4, both through the
+ * core directly and through the command line (`attnscope --dump json`),
+ * whose output is parsed as JSON.
  */
 #include <cJSON.h>
 #include <dirent.h>
@@ -129,8 +132,10 @@ static void check_cli(const char *model_path, const char *name, const cJSON *g)
        name);
     int where[4] = {0};
     const cJSON *ga = cJSON_GetObjectItem(g, "attention");
-    double d = got ? attn_max_diff(ga, 5, 8, n, json_get, cJSON_GetObjectItem(got, "attention"),
-                                   where)
+    int L = cJSON_GetObjectItem(g, "n_layers") ? cJSON_GetObjectItem(g, "n_layers")->valueint : 0;
+    int H = cJSON_GetObjectItem(g, "n_heads") ? cJSON_GetObjectItem(g, "n_heads")->valueint : 0;
+    double d = got && L > 0 && H > 0
+                   ? attn_max_diff(ga, L, H, n, json_get, cJSON_GetObjectItem(got, "attention"), where)
                    : NAN;
     if (!ok(d <= TOLERANCE, "%s: CLI attention within %g (worst %.2g)", name, TOLERANCE, d))
         diag("worst at layer %d head %d query %d key %d", where[0], where[1], where[2], where[3]);
@@ -153,16 +158,9 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int main(void)
+/* Compare MODEL_PATH with every JSON reference in DIR. */
+static void check_set(const char *model_path, const char *dir)
 {
-    const char *shared = test_shared_dir();
-    if (!shared) {
-        skip_all("../shared not found: no golden references to compare against");
-        return 0;
-    }
-    char dir[4200], model_path[4200];
-    snprintf(dir, sizeof dir, "%s/golden", shared);
-    snprintf(model_path, sizeof model_path, "%s/models/ref260K.gguf", shared);
     DIR *d = opendir(dir);
     char *names[256];
     int count = 0;
@@ -179,7 +177,8 @@ int main(void)
     ok(count > 0, "found %d golden files in %s", count, dir);
     if (!ok(model_open(&m, model_path, err, sizeof err) == 0, "open %s", model_path)) {
         diag("%s", err);
-        return exit_status();
+        for (int i = 0; i < count; i++) free(names[i]);
+        return;
     }
     for (int i = 0; i < count; i++) {
         char path[4500];
@@ -195,6 +194,37 @@ int main(void)
         free(names[i]);
     }
     model_close(m);
+}
+
+int main(void)
+{
+    char dir[4200], model_path[4200];
+    /* The bundled models, always present in the source tree. */
+    const char *srcdir = getenv("ATTNSCOPE_SRCDIR");
+    if (!srcdir || !*srcdir) srcdir = "..";
+    snprintf(dir, sizeof dir, "%s/data", srcdir);
+    DIR *data = opendir(dir);
+    struct dirent *e;
+    int bundled = 0;
+    while (data && (e = readdir(data))) {
+        size_t len = strlen(e->d_name);
+        if (len <= 5 || strcmp(e->d_name + len - 5, ".gguf") != 0) continue;
+        snprintf(model_path, sizeof model_path, "%s/data/%s", srcdir, e->d_name);
+        snprintf(dir, sizeof dir, "%s/tests/golden/%.*s", srcdir, (int)(len - 5), e->d_name);
+        check_set(model_path, dir);
+        bundled++;
+    }
+    if (data) closedir(data);
+    if (!bundled) skip("no bundled model in data/");
+
+    const char *shared = test_shared_dir();
+    if (!shared) {
+        skip("../shared not found: no ref260K golden references to compare against");
+    } else {
+        snprintf(dir, sizeof dir, "%s/golden", shared);
+        snprintf(model_path, sizeof model_path, "%s/models/ref260K.gguf", shared);
+        check_set(model_path, dir);
+    }
     done_testing();
     return exit_status();
 }
