@@ -28,8 +28,12 @@ def main():
     sp = spm.SentencePieceProcessor(model_file=spm_path)
     os.makedirs(outdir, exist_ok=True)
     name = os.path.basename(model_path)
-    for line in open(sentences, encoding="utf-8").read().split("\n"):
-        if line.startswith("#") or line == "<end>":
+    content = open(sentences, encoding="utf-8").read()
+    lines = content.split("\n")
+    if content.endswith("\n"):
+        lines.pop()  # the end of the last line, not an empty sentence
+    for line in lines:
+        if line.startswith("#"):
             continue
         text = line.replace("\\n", "\n")
         ids = tokenize(sp, text)
