@@ -4,6 +4,10 @@ set of sentences, measured with the independent float64 implementation
 (tools/golden/reference.py) and SentencePiece's own tokenization.
 
 usage: head_findings.py MODEL.gguf TOKENIZER.model [SENTENCES.tsv] [--json OUT]
+                        [--detail K]
+
+--detail K also lists, for the K-th pronoun sentence (from 1), the heads that
+put more weight on the antecedent than on every other listed noun.
 
 Per head (layer.head):
   prev   mean weight a query puts on the token just before it (positions >= 1)
@@ -51,6 +55,10 @@ def main():
     out_json = sys.argv[sys.argv.index("--json") + 1] if "--json" in sys.argv else None
     if out_json:
         args.remove(out_json)
+    detail = int(sys.argv[sys.argv.index("--detail") + 1]) if "--detail" in sys.argv else 0
+    if detail:
+        args.remove(str(detail))
+    detail_lines = []
     model_path, spm_path = args[0], args[1]
     sent_path = args[2] if len(args) > 2 else os.path.join(os.path.dirname(__file__), "sentences.tsv")
     m = Model(model_path)
@@ -88,6 +96,16 @@ def main():
             other += wo
             wins += wa > wo
             n_pron += 1
+            if n_pron == detail:
+                detail_lines.append(f"{text!r}: from '{cols[1]}', antecedent '{cols[2]}' vs "
+                                    f"{cols[3].replace(',', ', ')}")
+                for l in range(L):
+                    for h in range(H):
+                        if wa[l, h] > wo[l, h]:
+                            detail_lines.append(f"  head {l}.{h}: {cols[2]} {wa[l, h]:.3f} > "
+                                                f"best other {wo[l, h]:.3f}")
+                if len(detail_lines) == 1:
+                    detail_lines.append("  no head")
     prev /= n_prev
     self_ /= n_prev
     sink /= n_sink
@@ -105,6 +123,8 @@ def main():
     for r in rows:
         print(f"| {r['layer']}.{r['head']} | {r['prev']:.2f} | {r['sink']:.2f} | {r['self']:.2f} "
               f"| {r['ante']:.2f} | {r['other']:.2f} | {r['wins']}/{n_pron} |")
+    for line in detail_lines:
+        print(line)
     if out_json:
         with open(out_json, "w") as f:
             json.dump({"sentences": n_sent, "pronoun_sentences": n_pron, "heads": rows}, f,
