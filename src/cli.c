@@ -151,6 +151,29 @@ static void json_matrix(FILE *out, const float *a, int n)
     fputc(']', out);
 }
 
+/* One query row explained through the shared kernel: q·k, the scaled score
+ * (null where the causal mask hides the key) and the softmax weight. */
+static void json_math(FILE *out, const AttentionTrace *t, const CliOptions *o)
+{
+    int n = t->n_tokens;
+    float *buf = malloc((size_t)n * 3 * sizeof *buf);
+    if (!buf) return;
+    AttentionRow row = {buf, buf + n, buf + 2 * n};
+    trace_row(t, o->layer, o->head, o->query, &row);
+    fprintf(out, ",\"query\":%d,\"math\":{\"scale\":%.9g,\"dot\":[", o->query, t->scale);
+    for (int j = 0; j < n; j++) fprintf(out, j ? ",%.7g" : "%.7g", row.dot[j]);
+    fputs("],\"scaled\":[", out);
+    for (int j = 0; j < n; j++) {
+        if (j) fputc(',', out);
+        if (isinf(row.scaled[j])) fputs("null", out);
+        else fprintf(out, "%.7g", row.scaled[j]);
+    }
+    fputs("],\"weight\":[", out);
+    for (int j = 0; j < n; j++) fprintf(out, j ? ",%.7g" : "%.7g", row.prob[j]);
+    fputs("]}", out);
+    free(buf);
+}
+
 static void json_dump(FILE *out, const Model *m, const CliOptions *o, const Token *toks, int n,
                       const AttentionTrace *t)
 {
@@ -174,6 +197,7 @@ static void json_dump(FILE *out, const Model *m, const CliOptions *o, const Toke
     if (o->layer >= 0) {
         fprintf(out, ",\"layer\":%d,\"head\":%d,\"attention\":", o->layer, o->head);
         json_matrix(out, trace_attn(t, o->layer, o->head), n);
+        if (o->query >= 0) json_math(out, t, o);
     } else {
         fputs(",\"attention\":[", out);
         for (int l = 0; l < t->n_layers; l++) {
@@ -229,6 +253,11 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
         error_set(err, errlen, "--layer and --head go together");
         return 2;
     }
+    if (o->query >= 0 && (o->layer < 0 || o->format != DUMP_JSON)) {
+        error_set(err, errlen, "--query explains one head's row: use it with --dump json "
+                               "--layer L --head H");
+        return 2;
+    }
     if (o->format == DUMP_CSV && o->layer < 0) {
         error_set(err, errlen, "--dump csv prints one head: give --layer L --head H");
         return 2;
@@ -242,6 +271,12 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
     size_t n;
     AttentionTrace *t;
     if (run_text(m, o->text, o->text_len, &toks, &n, &t, err, errlen)) return 1;
+    if (o->query >= (int)n) {
+        error_set(err, errlen, "--query %d: the text has tokens 0..%zu", o->query, n - 1);
+        free(toks);
+        trace_free(t);
+        return 2;
+    }
     if (o->format == DUMP_JSON) json_dump(out, m, o, toks, (int)n, t);
     else csv_dump(out, m, o, toks, (int)n, t);
     free(toks);

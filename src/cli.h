@@ -19,6 +19,7 @@ typedef struct {
     size_t text_len;
     DumpFormat format;
     int layer, head; /* -1: all */
+    int query;       /* -1: none; else --dump json adds that row's math */
     int bench_runs;  /* 0: automatic */
 } CliOptions;
 

@@ -44,6 +44,8 @@ static void usage(FILE *out)
           "  -f, --text-file FILE   read the sentence from FILE (- for standard input)\n"
           "  -l, --layer L          layer, counted from 0\n"
           "  -H, --head H           head, counted from 0\n"
+          "  -q, --query I          with --dump json and one head: that query row's math\n"
+          "                         (q·k, the scaled score, the softmax weight per key)\n"
           "      --runs N           forward passes per size for --bench (default: automatic)\n"
           "  -c, --config FILE      settings file (default: $XDG_CONFIG_HOME/attnscope/config.ini)\n"
           "  -p, --palette NAME     auto, truecolor, 256, 8, mono or ascii (default: auto)\n"
@@ -58,7 +60,8 @@ static void usage(FILE *out)
           "  <- -> h l  up down k j   move the query token     Home End  first / last\n"
           "  Shift-<- -> , .           move the key cursor      Tab Shift-Tab  head\n"
           "  PgDn PgUp ] [             next / previous layer    a  mean of the heads\n"
-          "  m  all heads of the layer  v  numbers in cells      e  edit the sentence\n"
+          "  m  all heads of the layer  x  the math of the query v  numbers in cells\n"
+          "  e  edit the sentence\n"
           "  ?  help   Esc  back   Ctrl-L  redraw   q Ctrl-C  quit\n"
           "\n"
           "Exit status: 0 on success, 1 when the work failed (unreadable model, text\n"
@@ -162,19 +165,20 @@ int main(int argc, char **argv)
         {"bench", no_argument, NULL, 'b'},       {"model", required_argument, NULL, 'm'},
         {"text", required_argument, NULL, 't'},  {"text-file", required_argument, NULL, 'f'},
         {"layer", required_argument, NULL, 'l'}, {"head", required_argument, NULL, 'H'},
+        {"query", required_argument, NULL, 'q'},
         {"runs", required_argument, NULL, OPT_RUNS},
         {"config", required_argument, NULL, 'c'}, {"palette", required_argument, NULL, 'p'},
         {"values", no_argument, NULL, OPT_VALUES},
         {"help", no_argument, NULL, 'h'},        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    CliOptions o = {.text = NULL, .layer = -1, .head = -1, .format = DUMP_JSON};
+    CliOptions o = {.text = NULL, .layer = -1, .head = -1, .query = -1, .format = DUMP_JSON};
     int info = 0, dump = 0, bench = 0, values = 0, have_palette = 0;
     Palette palette = PALETTE_AUTO;
     const char *text_file = NULL, *config_path = NULL;
     int c;
     setlocale(LC_ALL, "");
-    while ((c = getopt_long(argc, argv, "id:bm:t:f:l:H:c:p:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "id:bm:t:f:l:H:q:c:p:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'i': info = 1; break;
         case 'b': bench = 1; break;
@@ -202,12 +206,15 @@ int main(int argc, char **argv)
         case OPT_VALUES: values = 1; break;
         case 'l':
         case 'H':
-            if (parse_int(optarg, 0, INT_MAX, c == 'l' ? &o.layer : &o.head)) {
+        case 'q': {
+            int *dst = c == 'l' ? &o.layer : c == 'H' ? &o.head : &o.query;
+            if (parse_int(optarg, 0, INT_MAX, dst)) {
                 fprintf(stderr, "attnscope: --%s takes a number from 0, not '%s'\n",
-                        c == 'l' ? "layer" : "head", optarg);
+                        c == 'l' ? "layer" : c == 'H' ? "head" : "query", optarg);
                 return 2;
             }
             break;
+        }
         case OPT_RUNS:
             if (parse_int(optarg, 1, 201, &o.bench_runs)) {
                 fprintf(stderr, "attnscope: --runs takes a number from 1 to 201, not '%s'\n",

@@ -153,6 +153,57 @@ static void check_cli(const char *model_path, const char *name, const cJSON *g)
     free(errtext);
 }
 
+/* --query: the math of the last query of layer 0, head 0 must give the
+ * golden weights, and be self-consistent: scaled = dot * scale, softmax of
+ * the scaled scores = the weights, masked keys null. */
+static void check_query_math(const char *model_path, const char *name, const cJSON *g)
+{
+    const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(g, "text"));
+    int n = cJSON_GetArraySize(cJSON_GetObjectItem(g, "tokens"));
+    if (n < 2 || !text) return; /* one token: nothing to explain */
+    char q[16];
+    snprintf(q, sizeof q, "%d", n - 2);
+    char *argv[] = {(char *)test_attnscope_bin(), "--model", (char *)model_path, "--text",
+                    (char *)text, "--dump", "json", "--layer", "0", "--head", "0", "--query", q, NULL};
+    char *out;
+    size_t len;
+    test_run(argv, &out, &len, NULL);
+    cJSON *got = cJSON_Parse(out);
+    const cJSON *math = cJSON_GetObjectItem(got, "math");
+    const cJSON *dot = cJSON_GetObjectItem(math, "dot"), *sc = cJSON_GetObjectItem(math, "scaled"),
+                *w = cJSON_GetObjectItem(math, "weight");
+    double scale = cJSON_GetNumberValue(cJSON_GetObjectItem(math, "scale"));
+    const cJSON *want = cJSON_GetArrayItem(
+        cJSON_GetArrayItem(cJSON_GetArrayItem(cJSON_GetObjectItem(g, "attention"), 0), 0), n - 2);
+    double worst_ref = 0, worst_scale = 0, worst_soft = 0, max = -INFINITY, sum = 0;
+    int masked_ok = 1;
+    for (int j = 0; j < n; j++) {
+        const cJSON *s = cJSON_GetArrayItem(sc, j);
+        if (j > n - 2) {
+            masked_ok &= cJSON_IsNull(s) && cJSON_GetArrayItem(w, j)->valuedouble == 0.0;
+            continue;
+        }
+        if (!cJSON_IsNumber(s)) { masked_ok = 0; continue; }
+        if (s->valuedouble > max) max = s->valuedouble;
+        double d = fabs(s->valuedouble - cJSON_GetArrayItem(dot, j)->valuedouble * scale);
+        if (d > worst_scale) worst_scale = d;
+    }
+    for (int j = 0; j <= n - 2 && masked_ok; j++) sum += exp(cJSON_GetArrayItem(sc, j)->valuedouble - max);
+    for (int j = 0; j <= n - 2 && masked_ok; j++) {
+        double p = exp(cJSON_GetArrayItem(sc, j)->valuedouble - max) / sum;
+        double wj = cJSON_GetArrayItem(w, j)->valuedouble;
+        if (fabs(p - wj) > worst_soft) worst_soft = fabs(p - wj);
+        double r = fabs(wj - cJSON_GetArrayItem(want, j)->valuedouble);
+        if (r > worst_ref) worst_ref = r;
+    }
+    ok(got && math && masked_ok && worst_ref <= TOLERANCE && worst_scale < 1e-5 && worst_soft < 1e-5,
+       "%s: --query %d math: weights within %g of the reference (%.2g), scaled = q·k·scale, "
+       "softmax(scaled) = weights (%.2g), masked keys null", name, n - 2, TOLERANCE, worst_ref,
+       worst_soft);
+    cJSON_Delete(got);
+    free(out);
+}
+
 static int by_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -188,6 +239,7 @@ static void check_set(const char *model_path, const char *dir)
         if (ok(g != NULL, "%s parses", names[i])) {
             check_core(m, names[i], g);
             check_cli(model_path, names[i], g);
+            check_query_math(model_path, names[i], g);
         }
         cJSON_Delete(g);
         free(text);

@@ -88,6 +88,32 @@ for label in '<s' Th c at s on th m be a u se it wa t ir ed '\.'; do
 done
 [ -n "$header" ] && [ -z "$missing" ]
 ok $? "120x40: the column labels include every token${missing:+ (missing:$missing)}"
+# The math panel for 'it' (query 15) in layer 0, head 0, all 21 keys in view.
+keys Left Left Left Left Left x
+wait_for 'math · layer 0 · head 0 · query 15'
+ok $? "x: the math panel for the query"
+"$bin" --model "$model" --dump json --layer 0 --head 0 --query 15 >"$tmp/math.json"
+sed -n 's/.*"weight":\[\([^]]*\)\].*/\1/p' "$tmp/math.json" | tr ',' '\n' >"$tmp/want"
+# Rows are "│  LABEL  q·k  scaled  weight  bar", keys 0..20 from the top.
+awk '/ key  *q·k/ { on = 1; next } on && /^│  [^ ]/ { n = split($0, f, " ");
+     for (i = 1; i <= n; i++) if (f[i] ~ /^-?[0-9]+\.[0-9]+$|^masked$|^0$/) break;
+     print f[i + 1], f[i + 2] } /Σ w·v/ { on = 0 }' "$tmp/screen" >"$tmp/got"
+awk 'NR == FNR { want[NR - 1] = $1; next }
+     { k = FNR - 1; w = ($1 == "masked") ? 0 : $2;
+       if ($1 != "masked" && (w - want[k] > 0.000051 || want[k] - w > 0.000051)) bad++; rows++ }
+     END { exit !(rows == 21 && bad == 0) }' "$tmp/want" "$tmp/got"
+ok $? "math panel: the 21 weights equal --dump json's to the printed precision"
+awk '$1 != "masked" { s[NR] = $1; w[NR] = $2; if ($1 > max) max = $1; n = NR }
+     END { for (i = 1; i <= n; i++) if (i in s) sum += exp(s[i] - max);
+           for (i = 1; i <= n; i++) if (i in s) { p = exp(s[i] - max) / sum; d = p - w[i];
+               if (d > 0.002 || d < -0.002) bad++ }
+           exit !(n > 0 && bad == 0) }' "$tmp/got"
+ok $? "math panel: softmax of the scaled scores gives the weights shown"
+! grep -q '^│  it .*masked' "$tmp/screen" && grep -q '^│  was .*masked' "$tmp/screen"
+ok $? "math panel: keys after the query are masked, the query itself is not"
+keys x End
+wait_for '┌ layer 0 · head 0 ─'
+
 keys Tab Tab PPage
 wait_for 'layer 4  head 2'
 ok $? "Tab Tab PgUp: head 2 of layer 4 (layers wrap around)"

@@ -9,6 +9,7 @@ static const char *const help_lines[] = {
     "PgDn / PgUp  ] [     next / previous layer",
     "a                    mean over the layer's heads",
     "m                    all heads of the layer",
+    "x                    the math: q·k, scaled, softmax",
     "v                    numbers in the heatmap",
     "e                    edit the sentence",
     "   (in edit) ←→ Home End, Ctrl-←/→ by word,",

@@ -69,6 +69,7 @@ static Action normal_lookup(const UiKey *k)
         case 'p': return ACT_HEAD_PREV;
         case 'a': return ACT_TOGGLE_MEAN;
         case 'm': return ACT_TOGGLE_MULTI;
+        case 'x': return ACT_TOGGLE_MATH;
         case 'v': return ACT_TOGGLE_VALUES;
         case 'e': return ACT_EDIT_START;
         case '?': return ACT_HELP;

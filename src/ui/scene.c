@@ -23,9 +23,11 @@ static void free_prepared(Scene *s)
     for (int i = 0; s->label && i < n; i++) free(s->label[i]);
     free(s->shown), free(s->shown_w), free(s->label), free(s->label_w);
     free(s->prev_mass), free(s->mean), free(s->row), free(s->row_tmp), free(s->multi_rows);
+    free(s->dot), free(s->scaled), free(s->weight), free(s->out);
     s->shown = s->label = NULL;
     s->shown_w = s->label_w = NULL;
     s->prev_mass = s->mean = s->row = s->row_tmp = s->multi_rows = NULL;
+    s->dot = s->scaled = s->weight = s->out = NULL;
 }
 
 void scene_free(Scene *s)
@@ -82,6 +84,11 @@ int scene_install(Scene *s, WorkResult *r)
     s->row = calloc((size_t)n, sizeof *s->row);
     s->row_tmp = calloc((size_t)n, sizeof *s->row_tmp);
     s->multi_rows = calloc(H * n, sizeof *s->multi_rows);
+    s->dot = calloc((size_t)n, sizeof *s->dot);
+    s->scaled = calloc((size_t)n, sizeof *s->scaled);
+    s->weight = calloc((size_t)n, sizeof *s->weight);
+    s->out = calloc((size_t)t->head_dim, sizeof *s->out);
+    if (!s->dot || !s->scaled || !s->weight || !s->out) goto oom;
     if (!s->shown || !s->shown_w || !s->label || !s->label_w || !s->prev_mass || !s->mean ||
         !s->row || !s->row_tmp || !s->multi_rows)
         goto oom;
@@ -132,6 +139,14 @@ void scene_update(Scene *s, const AppState *st)
         row.prob = s->multi_rows + (size_t)h * n;
         trace_row(t, st->layer, h, st->query, &row);
     }
+    /* The current head explained: q·k, scaled, weights, and their sum of values. */
+    AttentionRow ex = {s->dot, s->scaled, s->weight};
+    trace_row(t, st->layer, st->head, st->query, &ex);
+    for (int c = 0; c < t->head_dim; c++) {
+        double sum = 0;
+        for (int j = 0; j <= st->query; j++) sum += (double)s->weight[j] * scene_v(s, st, j)[c];
+        s->out[c] = (float)sum;
+    }
     if (st->mean) {
         for (int j = 0; j < n; j++) {
             double sum = 0;
@@ -155,6 +170,22 @@ const float *scene_matrix(const Scene *s, const AppState *st)
 {
     if (st->mean && s->mean_layer == st->layer) return s->mean;
     return trace_attn(s->res.trace, st->layer, st->head);
+}
+
+const float *scene_q(const Scene *s, const AppState *st)
+{
+    const AttentionTrace *t = s->res.trace;
+    size_t n = (size_t)t->n_tokens, stride = (size_t)t->n_heads * t->head_dim;
+    return t->q + (size_t)st->layer * n * stride + (size_t)st->query * stride +
+           (size_t)st->head * t->head_dim;
+}
+
+const float *scene_v(const Scene *s, const AppState *st, int j)
+{
+    const AttentionTrace *t = s->res.trace;
+    size_t n = (size_t)t->n_tokens, stride = (size_t)t->n_kv_heads * t->head_dim;
+    return t->v + (size_t)st->layer * n * stride + (size_t)j * stride +
+           (size_t)trace_kv_head(t, st->head) * t->head_dim;
 }
 
 int scene_top(const Scene *s, int k, int *ids)

@@ -31,6 +31,11 @@ typedef struct {
     float *row;         /* (n) the query row on screen */
     float *row_tmp;     /* (n) scratch for the mean of rows */
     float *multi_rows;  /* (heads, n) the query row in every head of the layer */
+    /* The current head's query row, explained (the math panel): */
+    float *dot;         /* (n) q·k */
+    float *scaled;      /* (n) q·k/sqrt(d), -inf where masked */
+    float *weight;      /* (n) softmax of scaled: the head's row */
+    float *out;         /* (head_dim) sum of weight_j * v_j */
 } Scene;
 
 void scene_init(Scene *s, const Model *m, bool utf8);
@@ -41,6 +46,10 @@ int scene_install(Scene *s, WorkResult *r);
 void scene_update(Scene *s, const AppState *st);
 /* The matrix on screen: the head's recorded one, or the layer mean. */
 const float *scene_matrix(const Scene *s, const AppState *st);
+/* The query vector (after RoPE) of the current head, and value vector J of
+ * its key/value head: views into the trace. */
+const float *scene_q(const Scene *s, const AppState *st);
+const float *scene_v(const Scene *s, const AppState *st, int j);
 /* The K largest weights of the query row: fills ids (sorted, largest first);
  * returns how many (≤ k, only non-zero weights). */
 int scene_top(const Scene *s, int k, int *ids);

@@ -28,7 +28,7 @@ static const char *hints(const AppState *st)
     case MODE_HELP: return "any key closes this help";
     default:
         return st->multi ? "←→ query  Tab head  [ ] layer  m single head  e edit  q quit"
-                         : "←→ query  ,. key  Tab head  [ ] layer  m heads  a mean  e edit  q quit";
+                         : "←→ query  ,. key  Tab head  [ ] layer  m heads  x math  e edit  q quit";
     }
 }
 

@@ -18,6 +18,7 @@ typedef struct {
     int sentence_x;
     int heat_row, heat_col;
     int multi_row;
+    int math_row;
     int side_layer, side_head;
 } ViewPans;
 
@@ -34,6 +35,7 @@ void title_view_draw(WINDOW *w, const ViewData *v);
 void sentence_view_draw(WINDOW *w, const ViewData *v);
 void heatmap_view_draw(WINDOW *w, const ViewData *v);
 void multihead_view_draw(WINDOW *w, const ViewData *v);
+void math_view_draw(WINDOW *w, const ViewData *v);
 void sidebar_view_draw(WINDOW *w, const ViewData *v);
 void status_view_draw(WINDOW *w, const ViewData *v);
 void help_view_draw(WINDOW *w, const ViewData *v);
