@@ -159,7 +159,8 @@ static void test_keymap(void)
     /* Modified letters and unknown keys do nothing. */
     KEY_IS(N, ch('q', UIMOD_ALT), ACT_NONE, "Alt-q");
     KEY_IS(N, ctrl('a'), ACT_NONE, "Ctrl-A");
-    KEY_IS(N, ch('x', 0), ACT_NONE, "x");
+    KEY_IS(N, ch('x', 0), ACT_TOGGLE_MATH, "x");
+    KEY_IS(N, ch('z', 0), ACT_NONE, "z");
     KEY_IS(N, ch(0xE9, 0), ACT_NONE, "é");
     KEY_IS(N, kk(UIKEY_ENTER, 0), ACT_NONE, "Enter");
     KEY_IS(N, kk(UIKEY_BACKSPACE, 0), ACT_NONE, "Backspace");
@@ -406,13 +407,21 @@ static void test_app_state_cursors(void)
     press(&s, ch('m', 0));
     need = press(&s, kk(UIKEY_ESCAPE, 0));
     ok(!s.multi && need != 0, "Esc leaves multi alone");
+    press(&s, ch('m', 0));
+    press(&s, ch('x', 0));
+    ok(s.math && !s.multi, "x opens the math panel in place of the multi-head view");
+    press(&s, ch('m', 0));
+    ok(s.multi && !s.math, "m replaces the math panel with the multi-head view");
+    press(&s, ch('x', 0));
+    press(&s, kk(UIKEY_ESCAPE, 0));
+    ok(!s.math && !s.multi, "Esc leaves the math panel");
 
     /* Help: any key closes it; it keeps the view it was opened from. */
     press(&s, ch('m', 0));
     press(&s, ch('?', 0));
     is_int(s.mode, MODE_HELP, "?: help mode");
-    press(&s, ch('x', 0));
-    is_int(s.mode, MODE_NORMAL, "x closes help");
+    press(&s, ch('z', 0));
+    is_int(s.mode, MODE_NORMAL, "z closes help");
     ok(s.multi, "closing help keeps the multi-head view");
     press(&s, ch('?', 0));
     press(&s, kk(UIKEY_ESCAPE, 0));
@@ -1016,7 +1025,7 @@ static void test_scene(const Model *m, bool have_locale)
     double pm_diff = 0;
     for (int l = 0; l < L; l++)
         for (int h = 0; h < H; h++) {
-            float v = sc.prev_mass[l * H + h];
+            float v = sc.stats[l * H + h].prev;
             pm_ok &= v >= 0.0f && v <= 1.0f;
             const float *a = trace_attn(t, l, h);
             double s = 0;
@@ -1024,8 +1033,8 @@ static void test_scene(const Model *m, bool have_locale)
             double d = fabs(v - s / (n - 1));
             if (d > pm_diff) pm_diff = d;
         }
-    ok(pm_ok, "prev_mass: all %d values in [0, 1]", L * H);
-    ok(pm_diff <= 1e-6, "prev_mass is the mean weight on the previous token (max diff %.2g)",
+    ok(pm_ok, "stats.prev: all %d values in [0, 1]", L * H);
+    ok(pm_diff <= 1e-6, "stats.prev is the mean weight on the previous token (max diff %.2g)",
        pm_diff);
 
     /* Installing again replaces the result without leaking. */

@@ -22,11 +22,12 @@ static void free_prepared(Scene *s)
     for (int i = 0; s->shown && i < n; i++) free(s->shown[i]);
     for (int i = 0; s->label && i < n; i++) free(s->label[i]);
     free(s->shown), free(s->shown_w), free(s->label), free(s->label_w);
-    free(s->prev_mass), free(s->mean), free(s->row), free(s->row_tmp), free(s->multi_rows);
+    free(s->stats), free(s->mean), free(s->row), free(s->row_tmp), free(s->multi_rows);
     free(s->dot), free(s->scaled), free(s->weight), free(s->out);
     s->shown = s->label = NULL;
     s->shown_w = s->label_w = NULL;
-    s->prev_mass = s->mean = s->row = s->row_tmp = s->multi_rows = NULL;
+    s->stats = NULL;
+    s->mean = s->row = s->row_tmp = s->multi_rows = NULL;
     s->dot = s->scaled = s->weight = s->out = NULL;
 }
 
@@ -79,7 +80,7 @@ int scene_install(Scene *s, WorkResult *r)
     s->shown_w = calloc((size_t)n, sizeof *s->shown_w);
     s->label = calloc((size_t)n, sizeof *s->label);
     s->label_w = calloc((size_t)n, sizeof *s->label_w);
-    s->prev_mass = calloc(L * H, sizeof *s->prev_mass);
+    s->stats = calloc(L * H, sizeof *s->stats);
     s->mean = calloc((size_t)n * n, sizeof *s->mean);
     s->row = calloc((size_t)n, sizeof *s->row);
     s->row_tmp = calloc((size_t)n, sizeof *s->row_tmp);
@@ -89,7 +90,7 @@ int scene_install(Scene *s, WorkResult *r)
     s->weight = calloc((size_t)n, sizeof *s->weight);
     s->out = calloc((size_t)t->head_dim, sizeof *s->out);
     if (!s->dot || !s->scaled || !s->weight || !s->out) goto oom;
-    if (!s->shown || !s->shown_w || !s->label || !s->label_w || !s->prev_mass || !s->mean ||
+    if (!s->shown || !s->shown_w || !s->label || !s->label_w || !s->stats || !s->mean ||
         !s->row || !s->row_tmp || !s->multi_rows)
         goto oom;
     /* Where characters start: a character split over byte tokens (é as
@@ -112,14 +113,10 @@ int scene_install(Scene *s, WorkResult *r)
         }
     }
     free(starts);
-    /* The sidebar's number: how much each head looks at the previous token. */
+    /* The sidebar's numbers: what each head does on this sentence. */
     for (size_t l = 0; l < L; l++)
-        for (size_t h = 0; h < H; h++) {
-            const float *a = trace_attn(t, (int)l, (int)h);
-            double sum = 0;
-            for (int i = 1; i < n; i++) sum += a[(size_t)i * n + i - 1];
-            s->prev_mass[l * H + h] = n > 1 ? (float)(sum / (n - 1)) : 0.0f;
-        }
+        for (size_t h = 0; h < H; h++)
+            analysis_head(trace_attn(t, (int)l, (int)h), n, &s->stats[l * H + h]);
     s->mean_layer = -1;
     s->have = true;
     return 0;

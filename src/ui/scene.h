@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "analysis.h"
 #include "app_state.h"
 #include "model.h"
 #include "worker.h"
@@ -25,7 +26,7 @@ typedef struct {
     int *shown_w;       /* (n) its columns */
     char **label;       /* (n) a short label: span trimmed, or the piece */
     int *label_w;       /* (n) */
-    float *prev_mass;   /* (layers*heads) mean weight on the previous token */
+    HeadStats *stats;   /* (layers*heads) what each head does on this sentence */
     float *mean;        /* (n, n) mean over the heads of mean_layer */
     int mean_layer;     /* -1: mean not computed */
     float *row;         /* (n) the query row on screen */

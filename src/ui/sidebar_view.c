@@ -28,7 +28,7 @@ void sidebar_view_draw(WINDOW *w, const ViewData *v)
         view_puts(w, v->theme, 1 + r, 1, 3, l == st->layer ? A_BOLD : A_NORMAL, name);
         for (int c = 0; c < cols && p->side_head + c < st->n_heads; c++) {
             int h = p->side_head + c;
-            float mass = s->have ? s->prev_mass[(size_t)l * st->n_heads + h] : 0.0f;
+            float mass = s->have ? s->stats[(size_t)l * st->n_heads + h].prev : 0.0f;
             bool cur = l == st->layer && (h == st->head || st->mean);
             int attr = t->colour ? theme_attr(t, mass) : (int)A_NORMAL;
             const char *g = t->colour ? " " : theme_glyph(t, mass);
@@ -48,7 +48,7 @@ void sidebar_view_draw(WINDOW *w, const ViewData *v)
     if (s->have && !st->mean) {
         char line[32];
         snprintf(line, sizeof line, "this head %.2f",
-                 s->prev_mass[(size_t)st->layer * st->n_heads + st->head]);
+                 s->stats[(size_t)st->layer * st->n_heads + st->head].prev);
         view_puts(w, v->theme, y, 1, W, A_NORMAL, line);
     }
 }

@@ -10,9 +10,12 @@ void title_view_draw(WINDOW *w, const ViewData *v)
     const Scene *s = v->scene;
     char line[512], head[64];
     if (st->mean) snprintf(head, sizeof head, "head mean of %d", st->n_heads);
-    else if (s->have)
-        snprintf(head, sizeof head, "head %d (kv %d)", st->head,
-                 trace_kv_head(s->res.trace, st->head));
+    else if (s->have) {
+        const HeadStats *hs = &s->stats[(size_t)st->layer * st->n_heads + st->head];
+        snprintf(head, sizeof head, "head %d (kv %d)  %s %.2f", st->head,
+                 trace_kv_head(s->res.trace, st->head), analysis_pattern_name(hs->pattern),
+                 hs->score);
+    }
     else snprintf(head, sizeof head, "head %d", st->head);
     snprintf(line, sizeof line, " attnscope  %s  %d×%d  layer %d  %s", s->model->name,
              st->n_layers, st->n_heads, st->layer, head);
