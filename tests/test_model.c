@@ -264,6 +264,20 @@ static void check_against_reference(const char *label, Spec s)
     ok(worst_logit < 1e-3, "%s: last logits match (worst %.2g)", label, worst_logit);
     ok(worst_row < 1e-6, "%s: every recomputed row equals the recorded one (worst %.2g)", label,
        worst_row);
+    /* Causal: the logits after position 5 are those of the 6-token prefix. */
+    AttentionTrace *prefix;
+    float mid[N_PIECES];
+    forward_logits(m, t, 5, mid);
+    double worst_mid = INFINITY;
+    if (forward_run(m, tok, 6, &prefix, err, sizeof err) == 0) {
+        worst_mid = 0;
+        for (int v = 0; v < N_PIECES; v++)
+            if (fabs(mid[v] - prefix->logits_last[v]) > worst_mid)
+                worst_mid = fabs(mid[v] - prefix->logits_last[v]);
+        trace_free(prefix);
+    }
+    ok(worst_mid < 1e-4, "%s: logits after position 5 equal the 6-token prefix's (worst %.2g)",
+       label, worst_mid);
     free(attn);
     trace_free(t);
     model_close(m);

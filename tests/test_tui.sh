@@ -114,6 +114,20 @@ ok $? "math panel: keys after the query are masked, the query itself is not"
 keys x End
 wait_for '┌ layer 0 · head 0 ─'
 
+# Next token after the sentence: the golden reference's top 5 logits are
+# . ▁wa im ime riend (10.46612 and 9.59189 for the first two).
+keys t
+wait_for 'after the sentence \(21 tokens\)'
+got=$(awk '/after the sentence/ { on = 1; next } on && /after the query/ { exit }
+           on && /^│  [^ ]/ { printf "%s ", $2 }' "$tmp/screen")
+[ "$got" = ". ▁wa im ime riend " ]
+ok $? "t: the next-token panel lists the reference's top 5 after the sentence (got: $got)"
+awk '/after the sentence/ { on = 1; next } on && /^│  [^ ]/ { p[++n] = $3 } n == 2 { exit }
+     END { r = p[1] / p[2]; want = exp(10.46612 - 9.59189); exit !(r > want * 0.97 && r < want * 1.03) }' "$tmp/screen"
+ok $? "t: the ratio of the top two probabilities is exp of their logit difference"
+keys t
+wait_for '┌ layer 0 · head 0 ─'
+
 keys Tab Tab PPage
 wait_for 'layer 4  head 2'
 ok $? "Tab Tab PgUp: head 2 of layer 4 (layers wrap around)"

@@ -131,6 +131,13 @@ static void layer_forward(const Model *m, int l, RunState *s, AttentionTrace *t,
     matmul(s->x, s->gate, w->w_down, n, c->ffn_dim, c->dim, 1.0f);
 }
 
+void forward_logits(const Model *m, const AttentionTrace *t, int pos, float *logits)
+{
+    const ModelConfig *c = &m->cfg;
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, c->vocab, c->dim, 1.0f, m->output, c->dim,
+                t->hidden + (size_t)pos * c->dim, 1, 0.0f, logits, 1);
+}
+
 int forward_run(const Model *m, const int32_t *tokens, int n, AttentionTrace **out, char *err,
                 size_t errlen)
 {
@@ -152,7 +159,7 @@ int forward_run(const Model *m, const int32_t *tokens, int n, AttentionTrace **o
             return -1;
         }
     AttentionTrace *t =
-        trace_new(n, c->n_layers, c->n_heads, c->n_kv_heads, c->head_dim, c->vocab);
+        trace_new(n, c->n_layers, c->n_heads, c->n_kv_heads, c->head_dim, c->vocab, c->dim);
     RunState s;
     if (!t || run_state_alloc(&s, c, (size_t)n)) {
         trace_free(t);
@@ -166,11 +173,10 @@ int forward_run(const Model *m, const int32_t *tokens, int n, AttentionTrace **o
     rope_table(s.rope, (size_t)n, c->rope_dim, c->rope_base);
     for (int l = 0; l < c->n_layers; l++) layer_forward(m, l, &s, t, (size_t)n);
 
-    /* Logits only for the last position: the only ones anything shows. */
-    float *last = s.xb;
-    rmsnorm(last, s.x + (size_t)(n - 1) * c->dim, m->out_norm, 1, c->dim, c->rms_eps);
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, c->vocab, c->dim, 1.0f, m->output, c->dim, last, 1,
-                0.0f, t->logits_last, 1);
+    /* Keep every position's final hidden state, but compute logits only for
+     * the last: the vocabulary product is the costliest and rarely needed. */
+    rmsnorm(t->hidden, s.x, m->out_norm, (size_t)n, c->dim, c->rms_eps);
+    forward_logits(m, t, n - 1, t->logits_last);
     run_state_free(&s);
     *out = t;
     return 0;

@@ -22,4 +22,8 @@
 int forward_run(const Model *m, const int32_t *tokens, int n, AttentionTrace **out, char *err,
                 size_t errlen);
 
+/* The logits after position POS (what the model predicts next there), from
+ * the trace's final hidden state: VOCAB floats into LOGITS. */
+void forward_logits(const Model *m, const AttentionTrace *t, int pos, float *logits);
+
 #endif

@@ -4,18 +4,19 @@
 #include <stdlib.h>
 
 size_t trace_bytes(int n_tokens, int n_layers, int n_heads, int n_kv_heads, int head_dim,
-                   int vocab)
+                   int vocab, int dim)
 {
     size_t n = (size_t)n_tokens, L = (size_t)n_layers;
     size_t floats = L * (size_t)n_heads * n * n                 /* attention */
                     + L * n * (size_t)n_heads * head_dim         /* q */
                     + 2 * L * n * (size_t)n_kv_heads * head_dim  /* k, v */
-                    + (size_t)vocab;                             /* logits */
+                    + (size_t)vocab                              /* logits */
+                    + n * (size_t)dim;                           /* hidden */
     return floats * sizeof(float) + sizeof(AttentionTrace);
 }
 
 AttentionTrace *trace_new(int n_tokens, int n_layers, int n_heads, int n_kv_heads,
-                          int head_dim, int vocab)
+                          int head_dim, int vocab, int dim)
 {
     AttentionTrace *t = calloc(1, sizeof *t);
     if (!t) return NULL;
@@ -32,7 +33,9 @@ AttentionTrace *trace_new(int n_tokens, int n_layers, int n_heads, int n_kv_head
     t->k = calloc(L * n * (size_t)n_kv_heads * head_dim + 1, sizeof(float));
     t->v = calloc(L * n * (size_t)n_kv_heads * head_dim + 1, sizeof(float));
     t->logits_last = calloc((size_t)vocab + 1, sizeof(float));
-    if (!t->attn || !t->q || !t->k || !t->v || !t->logits_last) {
+    t->dim = dim;
+    t->hidden = calloc(n * (size_t)dim + 1, sizeof(float));
+    if (!t->attn || !t->q || !t->k || !t->v || !t->logits_last || !t->hidden) {
         trace_free(t);
         return NULL;
     }
@@ -47,6 +50,7 @@ void trace_free(AttentionTrace *t)
     free(t->k);
     free(t->v);
     free(t->logits_last);
+    free(t->hidden);
     free(t);
 }
 

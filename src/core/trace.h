@@ -27,16 +27,19 @@ typedef struct {
     float *k;           /* (layer, token, n_kv_heads*head_dim), after RoPE */
     float *v;           /* (layer, token, n_kv_heads*head_dim) */
     float *logits_last; /* (vocab) logits of the last position */
+    int dim;
+    float *hidden;      /* (token, dim) final normalised hidden states: any
+                           position's logits are one product away */
 } AttentionTrace;
 
 /* Allocate a trace for N tokens with the given shape; NULL when out of memory. */
 AttentionTrace *trace_new(int n_tokens, int n_layers, int n_heads, int n_kv_heads,
-                          int head_dim, int vocab);
+                          int head_dim, int vocab, int dim);
 void trace_free(AttentionTrace *t); /* NULL is fine */
 
 /* Bytes a trace of this shape holds: the formula behind trace_new's allocation. */
 size_t trace_bytes(int n_tokens, int n_layers, int n_heads, int n_kv_heads, int head_dim,
-                   int vocab);
+                   int vocab, int dim);
 
 /* The (n, n) matrix of one head. */
 float *trace_attn(const AttentionTrace *t, int layer, int head);

@@ -146,7 +146,8 @@ static void draw(App *a)
         .pans = &a->pans,
     };
     title_view_draw(l->title, &v);
-    if (a->st.math) math_view_draw(l->heat, &v);
+    if (a->st.predict) predict_view_draw(l->heat, &v);
+    else if (a->st.math) math_view_draw(l->heat, &v);
     else if (a->st.multi) multihead_view_draw(l->heat, &v);
     else heatmap_view_draw(l->heat, &v);
     if (l->side) sidebar_view_draw(l->side, &v);

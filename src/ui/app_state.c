@@ -159,16 +159,18 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
         s->layer = (s->layer + (a == ACT_LAYER_NEXT ? 1 : s->n_layers - 1)) % s->n_layers;
         return NEED_DRAW | NEED_ROW;
     case ACT_TOGGLE_MEAN: s->mean = !s->mean; return NEED_DRAW | NEED_ROW;
-    /* The multi-head view and the math panel share the space under the
-     * sentence: opening one closes the other. */
-    case ACT_TOGGLE_MULTI: s->multi = !s->multi, s->math = false; return NEED_DRAW;
-    case ACT_TOGGLE_MATH: s->math = !s->math, s->multi = false; return NEED_DRAW;
+    /* The multi-head view, the math and the next-token panels share the
+     * space under the sentence: opening one closes the others. */
+    case ACT_TOGGLE_MULTI: s->multi = !s->multi, s->math = s->predict = false; return NEED_DRAW;
+    case ACT_TOGGLE_MATH: s->math = !s->math, s->multi = s->predict = false; return NEED_DRAW;
+    case ACT_TOGGLE_PREDICT: s->predict = !s->predict, s->multi = s->math = false; return NEED_DRAW;
     case ACT_TOGGLE_VALUES: s->show_values = !s->show_values; return NEED_DRAW;
     case ACT_HELP: s->mode = MODE_HELP; return NEED_DRAW;
     case ACT_CLOSE:
-        if (s->mode == MODE_NORMAL && !s->multi && !s->mean && !s->math) return 0;
-        /* Esc from normal mode also leaves the multi-head, math and mean views. */
-        if (s->mode == MODE_NORMAL) s->multi = s->mean = s->math = false;
+        if (s->mode == MODE_NORMAL && !s->multi && !s->mean && !s->math && !s->predict) return 0;
+        /* Esc from normal mode also leaves the multi-head, math, next-token
+         * and mean views. */
+        if (s->mode == MODE_NORMAL) s->multi = s->mean = s->math = s->predict = false;
         s->mode = MODE_NORMAL;
         return NEED_DRAW | NEED_ROW;
     case ACT_EDIT_START:

@@ -22,6 +22,7 @@ typedef struct {
     Mode mode;
     bool multi;       /* all heads of the layer, one bar each */
     bool math;        /* the math panel: q·k, scaled, softmax for the query */
+    bool predict;     /* the next-token panel */
     bool mean;        /* show the mean over the layer's heads */
     bool show_values; /* numbers in heatmap cells */
     bool quit;

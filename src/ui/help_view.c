@@ -10,6 +10,7 @@ static const char *const help_lines[] = {
     "a                    mean over the layer's heads",
     "m                    all heads of the layer",
     "x                    the math: q·k, scaled, softmax",
+    "t                    the next token the model predicts",
     "v                    numbers in the heatmap",
     "e                    edit the sentence",
     "   (in edit) ←→ Home End, Ctrl-←/→ by word,",

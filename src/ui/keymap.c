@@ -70,6 +70,7 @@ static Action normal_lookup(const UiKey *k)
         case 'a': return ACT_TOGGLE_MEAN;
         case 'm': return ACT_TOGGLE_MULTI;
         case 'x': return ACT_TOGGLE_MATH;
+        case 't': return ACT_TOGGLE_PREDICT;
         case 'v': return ACT_TOGGLE_VALUES;
         case 'e': return ACT_EDIT_START;
         case '?': return ACT_HELP;

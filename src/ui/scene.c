@@ -1,9 +1,11 @@
 /* scene.c - see scene.h. */
 #include "scene.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "forward.h"
 #include "trace.h"
 #include "ui_text.h"
 #include "utf8.h"
@@ -23,12 +25,12 @@ static void free_prepared(Scene *s)
     for (int i = 0; s->label && i < n; i++) free(s->label[i]);
     free(s->shown), free(s->shown_w), free(s->label), free(s->label_w);
     free(s->stats), free(s->mean), free(s->row), free(s->row_tmp), free(s->multi_rows);
-    free(s->dot), free(s->scaled), free(s->weight), free(s->out);
+    free(s->dot), free(s->scaled), free(s->weight), free(s->out), free(s->logits);
     s->shown = s->label = NULL;
     s->shown_w = s->label_w = NULL;
     s->stats = NULL;
     s->mean = s->row = s->row_tmp = s->multi_rows = NULL;
-    s->dot = s->scaled = s->weight = s->out = NULL;
+    s->dot = s->scaled = s->weight = s->out = s->logits = NULL;
 }
 
 void scene_free(Scene *s)
@@ -68,6 +70,26 @@ static char *make_label(const Scene *s, const Token *t, int *w)
     return render(text + a, b - a, s->utf8, SCENE_LABEL_COLS, w);
 }
 
+/* The SCENE_NEXT most probable tokens of the softmax of LOGITS. */
+static void top_next(const float *logits, int vocab, int *ids, float *p)
+{
+    float max = logits[0];
+    for (int v = 1; v < vocab; v++)
+        if (logits[v] > max) max = logits[v];
+    double sum = 0;
+    for (int v = 0; v < vocab; v++) sum += exp((double)logits[v] - max);
+    for (int k = 0; k < SCENE_NEXT; k++) {
+        int best = -1;
+        for (int v = 0; v < vocab; v++) {
+            bool taken = false;
+            for (int q = 0; q < k; q++) taken |= ids[q] == v;
+            if (!taken && (best < 0 || logits[v] > logits[best])) best = v;
+        }
+        ids[k] = best;
+        p[k] = best < 0 ? 0.0f : (float)(exp((double)logits[best] - max) / sum);
+    }
+}
+
 int scene_install(Scene *s, WorkResult *r)
 {
     scene_free(s);
@@ -89,7 +111,8 @@ int scene_install(Scene *s, WorkResult *r)
     s->scaled = calloc((size_t)n, sizeof *s->scaled);
     s->weight = calloc((size_t)n, sizeof *s->weight);
     s->out = calloc((size_t)t->head_dim, sizeof *s->out);
-    if (!s->dot || !s->scaled || !s->weight || !s->out) goto oom;
+    s->logits = calloc((size_t)t->vocab, sizeof *s->logits);
+    if (!s->dot || !s->scaled || !s->weight || !s->out || !s->logits) goto oom;
     if (!s->shown || !s->shown_w || !s->label || !s->label_w || !s->stats || !s->mean ||
         !s->row || !s->row_tmp || !s->multi_rows)
         goto oom;
@@ -117,6 +140,7 @@ int scene_install(Scene *s, WorkResult *r)
     for (size_t l = 0; l < L; l++)
         for (size_t h = 0; h < H; h++)
             analysis_head(trace_attn(t, (int)l, (int)h), n, &s->stats[l * H + h]);
+    top_next(s->res.trace->logits_last, t->vocab, s->next_id[0], s->next_p[0]);
     s->mean_layer = -1;
     s->have = true;
     return 0;
@@ -128,6 +152,8 @@ oom:
 void scene_update(Scene *s, const AppState *st)
 {
     if (!s->have) return;
+    forward_logits(s->model, s->res.trace, st->query, s->logits);
+    top_next(s->logits, s->res.trace->vocab, s->next_id[1], s->next_p[1]);
     const AttentionTrace *t = s->res.trace;
     int n = s->res.n, H = t->n_heads;
     AttentionRow row = {NULL, NULL, NULL};

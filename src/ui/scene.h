@@ -16,6 +16,7 @@
 #include "worker.h"
 
 #define SCENE_LABEL_COLS 10
+#define SCENE_NEXT 5
 
 typedef struct {
     const Model *model;
@@ -37,6 +38,11 @@ typedef struct {
     float *scaled;      /* (n) q·k/sqrt(d), -inf where masked */
     float *weight;      /* (n) softmax of scaled: the head's row */
     float *out;         /* (head_dim) sum of weight_j * v_j */
+    /* What the model predicts next, after the sentence [0] and after the
+     * query token [1]: the SCENE_NEXT most probable tokens. */
+    int next_id[2][SCENE_NEXT];
+    float next_p[2][SCENE_NEXT];
+    float *logits;      /* (vocab) scratch */
 } Scene;
 
 void scene_init(Scene *s, const Model *m, bool utf8);

@@ -36,6 +36,7 @@ void sentence_view_draw(WINDOW *w, const ViewData *v);
 void heatmap_view_draw(WINDOW *w, const ViewData *v);
 void multihead_view_draw(WINDOW *w, const ViewData *v);
 void math_view_draw(WINDOW *w, const ViewData *v);
+void predict_view_draw(WINDOW *w, const ViewData *v);
 void sidebar_view_draw(WINDOW *w, const ViewData *v);
 void status_view_draw(WINDOW *w, const ViewData *v);
 void help_view_draw(WINDOW *w, const ViewData *v);
