@@ -1,6 +1,7 @@
 /* cli.c - the headless commands: model description, attention dumps, benchmark. */
 #include "cli.h"
 #include "error.h"
+#include "export.h"
 
 #include <cblas.h>
 #include <errno.h>
@@ -44,21 +45,6 @@ static void json_string(FILE *out, const char *s, size_t len)
                 i += (size_t)n;
             }
         }
-    }
-    fputc('"', out);
-}
-
-/* A CSV field, quoted when it holds a separator, a quote or a line break. */
-static void csv_field(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', out);
-        fputc(*s, out);
     }
     fputc('"', out);
 }
@@ -229,21 +215,20 @@ static void json_dump(FILE *out, const Model *m, const CliOptions *o, const Toke
     fputs("]}}\n", out);
 }
 
-static void csv_dump(FILE *out, const Model *m, const CliOptions *o, const Token *toks, int n,
+/* One head as CSV or SVG, labelled with the token pieces. */
+static int file_dump(FILE *out, const Model *m, const CliOptions *o, const Token *toks, int n,
                      const AttentionTrace *t)
 {
+    const char **labels = malloc((size_t)n * sizeof *labels);
+    if (!labels) return -1;
+    for (int i = 0; i < n; i++) labels[i] = tokenizer_piece(m->tok, toks[i].id);
     const float *a = trace_attn(t, o->layer, o->head);
-    fputs("query\\key", out);
-    for (int j = 0; j < n; j++) {
-        fputc(',', out);
-        csv_field(out, tokenizer_piece(m->tok, toks[j].id));
-    }
-    fputc('\n', out);
-    for (int i = 0; i < n; i++) {
-        csv_field(out, tokenizer_piece(m->tok, toks[i].id));
-        for (int j = 0; j < n; j++) fprintf(out, ",%.6g", a[(size_t)i * n + j]);
-        fputc('\n', out);
-    }
+    char title[300];
+    snprintf(title, sizeof title, "%s: layer %d, head %d", m->name, o->layer, o->head);
+    int rc = o->format == DUMP_CSV ? export_csv(out, labels, n, a)
+                                   : export_svg(out, title, labels, n, a);
+    free(labels);
+    return rc;
 }
 
 int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t errlen)
@@ -258,8 +243,9 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
                                "--layer L --head H");
         return 2;
     }
-    if (o->format == DUMP_CSV && o->layer < 0) {
-        error_set(err, errlen, "--dump csv prints one head: give --layer L --head H");
+    if (o->format != DUMP_JSON && o->layer < 0) {
+        error_set(err, errlen, "--dump %s prints one head: give --layer L --head H",
+                  o->format == DUMP_CSV ? "csv" : "svg");
         return 2;
     }
     if (o->layer >= c->n_layers || o->head >= c->n_heads) {
@@ -278,7 +264,7 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
         return 2;
     }
     if (o->format == DUMP_JSON) json_dump(out, m, o, toks, (int)n, t);
-    else csv_dump(out, m, o, toks, (int)n, t);
+    else file_dump(out, m, o, toks, (int)n, t);
     free(toks);
     trace_free(t);
     if (fflush(out) || ferror(out)) {

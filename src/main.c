@@ -35,7 +35,7 @@ static void usage(FILE *out)
           "  -i, --info             describe the model: shape, vocabulary, tensor types\n"
           "  -d, --dump FORMAT      run the model on the text and print its attention:\n"
           "                         json (every layer and head, or one with --layer/--head)\n"
-          "                         or csv (one head, needs --layer and --head)\n"
+          "                         csv or svg (one head, needs --layer and --head)\n"
           "  -b, --bench            time the forward pass at 16, 64 and 256 tokens\n"
           "\n"
           "Options:\n"
@@ -186,8 +186,9 @@ int main(int argc, char **argv)
             dump = 1;
             if (strcmp(optarg, "json") == 0) o.format = DUMP_JSON;
             else if (strcmp(optarg, "csv") == 0) o.format = DUMP_CSV;
+            else if (strcmp(optarg, "svg") == 0) o.format = DUMP_SVG;
             else {
-                fprintf(stderr, "attnscope: --dump takes json or csv, not '%s'\n", optarg);
+                fprintf(stderr, "attnscope: --dump takes json, csv or svg, not '%s'\n", optarg);
                 return 2;
             }
             break;

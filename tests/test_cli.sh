@@ -26,7 +26,7 @@ run --no-such-option
 [ $rc -eq 2 ] && grep -q 'attnscope --help' "$tmp/err"
 ok $? "an unknown option exits 2 and points at --help"
 run --dump xml --model x.gguf
-[ $rc -eq 2 ] && grep -q "json or csv, not 'xml'" "$tmp/err"
+[ $rc -eq 2 ] && grep -q "json, csv or svg, not 'xml'" "$tmp/err"
 ok $? "--dump with a bad format exits 2 naming it"
 run --dump json
 [ $rc -eq 2 ] && grep -q 'no model given' "$tmp/err"
@@ -43,7 +43,7 @@ run --layer x --dump json --model "$model"
 ok $? "a non-numeric --layer exits 2"
 
 if [ ! -f "$model" ]; then
-    for i in 1 2 3 4 5 6 7 8 9; do n=$((n + 1)); echo "ok $n # SKIP ../shared not found ($model)"; done
+    for i in 1 2 3 4 5 6 7 8 9 10 11; do n=$((n + 1)); echo "ok $n # SKIP ../shared not found ($model)"; done
     echo "1..$n"
     exit 0
 fi
@@ -75,6 +75,17 @@ run --model "$model" --text "a b" --dump json --layer 0 --head 3
 [ $rc -eq 0 ] && grep -q '"tokens":\[1,261,270\]' "$tmp/out" && grep -q '"spans":\[\[0,0\],\[0,1\],\[1,3\]\]' "$tmp/out" &&
     grep -q '"layer":0,"head":3,"attention":\[\[1,0,0\],\[' "$tmp/out"
 ok $? "--dump json for one head: ids, spans and a 3x3 matrix"
+
+run --model "$model" --text 'a <b> & "c"' --dump svg --layer 1 --head 2
+cells=$(grep -c '<rect class="cell"' "$tmp/out")
+# 11 tokens: <s> ▁a ▁ < b > ▁ <0x26> ▁" c "
+[ $rc -eq 0 ] && [ "$cells" -eq 121 ] && grep -q '>&lt;</text>' "$tmp/out" && grep -q '>&lt;0x26&gt;</text>' "$tmp/out" &&
+    grep -q '>▁&quot;</text>' "$tmp/out" && { ! command -v xmllint >/dev/null 2>&1 || xmllint --noout "$tmp/out"; }
+ok $? "--dump svg: 11x11 cells, markup in the pieces escaped, well-formed (xmllint when installed)"
+printf 'bad \001\377 bytes' >"$tmp/ctl.txt"
+run --model "$model" --text-file "$tmp/ctl.txt" --dump svg --layer 0 --head 0
+[ $rc -eq 0 ] && { ! command -v xmllint >/dev/null 2>&1 || xmllint --noout "$tmp/out"; }
+ok $? "--dump svg: control characters and invalid UTF-8 in pieces still give well-formed XML"
 
 long=$(awk 'BEGIN { for (i = 0; i < 600; i++) printf "a "; }')
 run --model "$model" --text "$long" --dump json

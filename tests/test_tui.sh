@@ -68,6 +68,22 @@ keys End
 wait_for '^ \. →' && grep -q '│▶ \. ' "$tmp/screen" && grep -q '│  d ' "$tmp/screen"
 ok $? "editing: the heatmap has the new tokens (sa, d, .)"
 
+# Save the head on screen (layer 0, head 1, the edited sentence: 24 tokens).
+keys s
+wait_for 'saved attnscope-L0-H1\.csv and attnscope-L0-H1\.svg'
+ok $? "s: the status line names the saved files"
+"$bin" --model "$model" --text 'The cat sat on the mat because it was tired and sad.' \
+    --dump csv --layer 0 --head 1 >"$tmp/want.csv"
+cmp -s "$tmp/want.csv" "$tmp/attnscope-L0-H1.csv"
+ok $? "s: the CSV equals --dump csv for that head and sentence"
+cells=$(grep -c '<rect class="cell"' "$tmp/attnscope-L0-H1.svg")
+if command -v xmllint >/dev/null 2>&1; then
+    xmllint --noout "$tmp/attnscope-L0-H1.svg" && [ "$cells" -eq 576 ]
+    ok $? "s: the SVG is well-formed XML (xmllint) with 24x24 cells (saw $cells)"
+else
+    skip_rest 1 "xmllint not installed: SVG not parsed"
+fi
+
 keys q
 wait_for 'STTY-DONE'
 grep -q 'EXIT=0' "$tmp/screen" && grep -q 'icanon echo' "$tmp/screen" && ! grep -q 'attnscope' "$tmp/screen"

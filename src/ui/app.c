@@ -27,6 +27,7 @@
 
 #include "app_state.h"
 #include "error.h"
+#include "export.h"
 #include "keymap.h"
 #include "scene.h"
 #include "screen.h"
@@ -197,6 +198,43 @@ static void take_result(App *a)
     }
 }
 
+/* Write the matrix on screen as NAME.csv and NAME.svg in the current
+ * directory, and say so (or why not) in the status line. */
+static void save_head(App *a)
+{
+    const Scene *s = &a->scene;
+    if (!s->have) return;
+    char name[64], path[80], title[300];
+    if (a->st.mean) snprintf(name, sizeof name, "attnscope-L%d-mean", a->st.layer);
+    else snprintf(name, sizeof name, "attnscope-L%d-H%d", a->st.layer, a->st.head);
+    snprintf(title, sizeof title, "%s: layer %d, %s", s->model->name, a->st.layer,
+             a->st.mean ? "mean of the heads" : "head");
+    if (!a->st.mean) snprintf(title + strlen(title), sizeof title - strlen(title), " %d", a->st.head);
+    int n = s->res.n;
+    const char **labels = malloc((size_t)n * sizeof *labels);
+    if (!labels) return;
+    for (int i = 0; i < n; i++) labels[i] = tokenizer_piece(s->model->tok, s->res.tokens[i].id);
+    const float *m = scene_matrix(s, &a->st);
+    const char *ext[] = {"csv", "svg"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "%s.%s", name, ext[k]);
+        FILE *f = fopen(path, "w");
+        int rc = f ? (k ? export_svg(f, title, labels, n, m) : export_csv(f, labels, n, m)) : -1;
+        if (f && fclose(f)) rc = -1;
+        if (rc) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "could not write %s: %s", path, strerror(errno));
+            set_message(a, msg);
+            free(labels);
+            return;
+        }
+    }
+    char msg[200];
+    snprintf(msg, sizeof msg, "saved %s.csv and %s.svg", name, name);
+    set_message(a, msg);
+    free(labels);
+}
+
 static void handle_key(App *a, const TermKeyKey *k)
 {
     UiKey u = convert_key(k);
@@ -206,6 +244,7 @@ static void handle_key(App *a, const TermKeyKey *k)
     if (need & NEED_FORWARD) worker_submit(a->worker, a->st.text, a->st.len, a->st.text_gen);
     if (need & NEED_ROW) scene_update(&a->scene, &a->st);
     if (need & NEED_FULL) clearok(curscr, TRUE);
+    if (need & NEED_SAVE) save_head(a);
 }
 
 /* Returns false when the terminal is gone; *held says libtermkey holds the

@@ -188,6 +188,7 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
     case ACT_EDIT_WORD_LEFT:
     case ACT_EDIT_WORD_RIGHT: return edit_move(s, a);
     case ACT_REDRAW: return NEED_DRAW | NEED_FULL;
+    case ACT_SAVE: return NEED_DRAW | NEED_SAVE;
     }
     return 0;
 }

@@ -42,6 +42,7 @@ enum {
     NEED_ROW = 2,     /* the query row (or layer/head) changed: recompute it */
     NEED_FORWARD = 4, /* the text changed: tokenize and run the model again */
     NEED_FULL = 8,    /* repaint the whole terminal (Ctrl-L) */
+    NEED_SAVE = 16,   /* write the head on screen to files */
 };
 
 int app_state_init(AppState *s, int n_layers, int n_heads, const char *text, size_t len);

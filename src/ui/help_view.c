@@ -12,6 +12,7 @@ static const char *const help_lines[] = {
     "x                    the math: q·k, scaled, softmax",
     "t                    the next token the model predicts",
     "v                    numbers in the heatmap",
+    "s                    save the head as CSV and SVG",
     "e                    edit the sentence",
     "   (in edit) ←→ Home End, Ctrl-←/→ by word,",
     "   Backspace Delete; Enter or Esc to finish",

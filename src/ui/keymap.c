@@ -71,6 +71,7 @@ static Action normal_lookup(const UiKey *k)
         case 'm': return ACT_TOGGLE_MULTI;
         case 'x': return ACT_TOGGLE_MATH;
         case 't': return ACT_TOGGLE_PREDICT;
+        case 's': return ACT_SAVE;
         case 'v': return ACT_TOGGLE_VALUES;
         case 'e': return ACT_EDIT_START;
         case '?': return ACT_HELP;

@@ -44,6 +44,7 @@ typedef enum {
     ACT_EDIT_LEFT, ACT_EDIT_RIGHT, ACT_EDIT_HOME, ACT_EDIT_END,
     ACT_EDIT_WORD_LEFT, ACT_EDIT_WORD_RIGHT,
     ACT_REDRAW,
+    ACT_SAVE,                  /* the head on screen as CSV and SVG files */
 } Action;
 
 Action keymap_lookup(Mode mode, const UiKey *key);

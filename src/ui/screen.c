@@ -73,6 +73,6 @@ void layout_build(Layout *l)
     l->heat = newwin(mid - 4, main_cols, 5, 0);
     if (side) l->side = newwin(mid, side, 1, main_cols);
     l->status = newwin(3, l->cols, l->rows - 3, 0);
-    int hw = l->cols < 58 ? l->cols : 58, hh = l->rows - 2 < 18 ? l->rows - 2 : 18;
+    int hw = l->cols < 58 ? l->cols : 58, hh = l->rows - 2 < 19 ? l->rows - 2 : 19;
     l->help = newwin(hh, hw, (l->rows - hh) / 2, (l->cols - hw) / 2);
 }

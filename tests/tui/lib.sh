@@ -48,7 +48,8 @@ stty -a | tr ' ;' '\n\n' | grep -x -e '-*icanon' -e '-*echo' | tr '\n' ' '
 echo STTY-DONE
 exec sleep 600
 EOS
-    tm new-session -d -x "$w" -y "$h" "sh $tmp/run.sh"
+    # In $tmp, so files the explorer saves land there.
+    tm new-session -d -c "$tmp" -x "$w" -y "$h" "sh $tmp/run.sh"
 }
 
 screen() { tm capture-pane -p "$@"; }
