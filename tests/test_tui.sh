@@ -90,9 +90,9 @@ grep -q 'EXIT=0' "$tmp/screen" && grep -q 'icanon echo' "$tmp/screen" && ! grep 
 ok $? "q: exits 0, the screen is restored and the terminal is back in canonical echo mode"
 
 # --- 120x40: everything fits --------------------------------------------------
-start 120 40 TERM=xterm-256color LANG=C.UTF-8 -- --model "$model"
+start 120 40 TERM=xterm-256color LANG=C.UTF-8 -- --model "$model" --palette mono
 wait_for '^ \. → '
-ok $? "120x40: starts"
+ok $? "120x40: starts (shade glyphs)"
 screen >"$tmp/big"
 rows=$(grep -Ec '^│(▶| ) [^ ]' "$tmp/big")
 [ "$rows" -eq 21 ]
@@ -144,9 +144,20 @@ ok $? "t: the ratio of the top two probabilities is exp of their logit differenc
 keys t
 wait_for '┌ layer 0 · head 0 ─'
 
-keys Tab Tab PPage
+# Compare: pin head 0, move to head 1; both side by side, and they differ.
+keys c Tab
+wait_for '┌ pinned: layer 0 · head 0 ─.*┌ layer 0 · head 1 ─'
+ok $? "c Tab: the pinned head 0 beside head 1"
+awk -F '││' '/^│(▶| ) [^ ]/ { l = $1; r = $2; sub(/^│(▶| ) [^ ]+ */, "", l); sub(/^(▶| ) [^ ]+ */, "", r);
+     rows++; if (l != r) differ++ } END { exit !(rows == 21 && differ > 0) }' "$tmp/screen"
+ok $? "compare: 21 rows in each half, and the two heads' cells differ"
+keys c
+wait_for '┌ layer 0 · head 1 ─' && ! grep -q 'pinned:' "$tmp/screen"
+ok $? "c again: unpinned, one heatmap"
+
+keys Tab PPage
 wait_for 'layer 4  head 2'
-ok $? "Tab Tab PgUp: head 2 of layer 4 (layers wrap around)"
+ok $? "Tab PgUp: head 2 of layer 4 (layers wrap around)"
 keys a
 wait_for 'head mean of 8' && grep -q 'layer 4 · mean of 8 heads' "$tmp/screen"
 ok $? "a: the mean over the layer's heads"

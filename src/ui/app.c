@@ -150,11 +150,16 @@ static void draw(App *a)
     if (a->st.predict) predict_view_draw(l->heat, &v);
     else if (a->st.math) math_view_draw(l->heat, &v);
     else if (a->st.multi) multihead_view_draw(l->heat, &v);
+    else if (a->st.pinned) compare_view_draw(l->heat_left, l->heat_right, &v);
     else heatmap_view_draw(l->heat, &v);
     if (l->side) sidebar_view_draw(l->side, &v);
     status_view_draw(l->status, &v);
     sentence_view_draw(l->sentence, &v);
     wnoutrefresh(l->title);
+    if (a->st.pinned && !a->st.predict && !a->st.math && !a->st.multi) {
+        /* The halves were drawn, not heat itself: copy them into it. */
+        touchwin(l->heat);
+    }
     wnoutrefresh(l->heat);
     if (l->side) wnoutrefresh(l->side);
     wnoutrefresh(l->status);

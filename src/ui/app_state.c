@@ -161,16 +161,25 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
     case ACT_TOGGLE_MEAN: s->mean = !s->mean; return NEED_DRAW | NEED_ROW;
     /* The multi-head view, the math and the next-token panels share the
      * space under the sentence: opening one closes the others. */
-    case ACT_TOGGLE_MULTI: s->multi = !s->multi, s->math = s->predict = false; return NEED_DRAW;
-    case ACT_TOGGLE_MATH: s->math = !s->math, s->multi = s->predict = false; return NEED_DRAW;
-    case ACT_TOGGLE_PREDICT: s->predict = !s->predict, s->multi = s->math = false; return NEED_DRAW;
+    case ACT_TOGGLE_MULTI:
+        s->multi = !s->multi, s->math = s->predict = s->pinned = false;
+        return NEED_DRAW;
+    case ACT_TOGGLE_MATH:
+        s->math = !s->math, s->multi = s->predict = s->pinned = false;
+        return NEED_DRAW;
+    case ACT_TOGGLE_PREDICT:
+        s->predict = !s->predict, s->multi = s->math = s->pinned = false;
+        return NEED_DRAW;
     case ACT_TOGGLE_VALUES: s->show_values = !s->show_values; return NEED_DRAW;
     case ACT_HELP: s->mode = MODE_HELP; return NEED_DRAW;
     case ACT_CLOSE:
-        if (s->mode == MODE_NORMAL && !s->multi && !s->mean && !s->math && !s->predict) return 0;
-        /* Esc from normal mode also leaves the multi-head, math, next-token
-         * and mean views. */
-        if (s->mode == MODE_NORMAL) s->multi = s->mean = s->math = s->predict = false;
+        if (s->mode == MODE_NORMAL && !s->multi && !s->mean && !s->math && !s->predict &&
+            !s->pinned)
+            return 0;
+        /* Esc from normal mode also leaves the multi-head, math, next-token,
+         * mean and compare views. */
+        if (s->mode == MODE_NORMAL)
+            s->multi = s->mean = s->math = s->predict = s->pinned = false;
         s->mode = MODE_NORMAL;
         return NEED_DRAW | NEED_ROW;
     case ACT_EDIT_START:
@@ -189,6 +198,14 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
     case ACT_EDIT_WORD_RIGHT: return edit_move(s, a);
     case ACT_REDRAW: return NEED_DRAW | NEED_FULL;
     case ACT_SAVE: return NEED_DRAW | NEED_SAVE;
+    case ACT_PIN:
+        s->pinned = !s->pinned;
+        s->pin_layer = s->layer, s->pin_head = s->head;
+        if (s->pinned) {
+            s->multi = s->math = s->predict = s->mean = false;
+            s->note = "pinned this head: move to another to compare; c again to unpin";
+        }
+        return NEED_DRAW | NEED_ROW;
     }
     return 0;
 }

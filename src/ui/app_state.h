@@ -23,6 +23,8 @@ typedef struct {
     bool multi;       /* all heads of the layer, one bar each */
     bool math;        /* the math panel: q·k, scaled, softmax for the query */
     bool predict;     /* the next-token panel */
+    bool pinned;      /* compare: pin_layer/pin_head shown beside the current head */
+    int pin_layer, pin_head;
     bool mean;        /* show the mean over the layer's heads */
     bool show_values; /* numbers in heatmap cells */
     bool quit;

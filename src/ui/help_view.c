@@ -13,6 +13,7 @@ static const char *const help_lines[] = {
     "t                    the next token the model predicts",
     "v                    numbers in the heatmap",
     "s                    save the head as CSV and SVG",
+    "c                    pin the head; move to compare",
     "e                    edit the sentence",
     "   (in edit) ←→ Home End, Ctrl-←/→ by word,",
     "   Backspace Delete; Enter or Esc to finish",

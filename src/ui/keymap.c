@@ -72,6 +72,7 @@ static Action normal_lookup(const UiKey *k)
         case 'x': return ACT_TOGGLE_MATH;
         case 't': return ACT_TOGGLE_PREDICT;
         case 's': return ACT_SAVE;
+        case 'c': return ACT_PIN;
         case 'v': return ACT_TOGGLE_VALUES;
         case 'e': return ACT_EDIT_START;
         case '?': return ACT_HELP;

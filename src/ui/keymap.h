@@ -45,6 +45,7 @@ typedef enum {
     ACT_EDIT_WORD_LEFT, ACT_EDIT_WORD_RIGHT,
     ACT_REDRAW,
     ACT_SAVE,                  /* the head on screen as CSV and SVG files */
+    ACT_PIN,                   /* pin the head for comparison, or unpin */
 } Action;
 
 Action keymap_lookup(Mode mode, const UiKey *key);

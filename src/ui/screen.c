@@ -54,7 +54,9 @@ void screen_resize(void)
 
 void layout_free(Layout *l)
 {
-    WINDOW **all[] = {&l->title, &l->sentence, &l->heat, &l->side, &l->status, &l->help};
+    /* Subwindows first: they live inside heat. */
+    WINDOW **all[] = {&l->heat_left, &l->heat_right, &l->title, &l->sentence,
+                      &l->heat, &l->side, &l->status, &l->help};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (*all[i]) delwin(*all[i]), *all[i] = NULL;
 }
@@ -71,8 +73,10 @@ void layout_build(Layout *l)
     l->title = newwin(1, l->cols, 0, 0);
     l->sentence = newwin(4, main_cols, 1, 0);
     l->heat = newwin(mid - 4, main_cols, 5, 0);
+    l->heat_left = derwin(l->heat, mid - 4, main_cols / 2, 0, 0);
+    l->heat_right = derwin(l->heat, mid - 4, main_cols - main_cols / 2, 0, main_cols / 2);
     if (side) l->side = newwin(mid, side, 1, main_cols);
     l->status = newwin(3, l->cols, l->rows - 3, 0);
-    int hw = l->cols < 58 ? l->cols : 58, hh = l->rows - 2 < 19 ? l->rows - 2 : 19;
+    int hw = l->cols < 58 ? l->cols : 58, hh = l->rows - 2 < 20 ? l->rows - 2 : 20;
     l->help = newwin(hh, hw, (l->rows - hh) / 2, (l->cols - hw) / 2);
 }

@@ -20,6 +20,7 @@ typedef struct {
     int rows, cols;
     bool too_small;
     WINDOW *title, *sentence, *heat, *side, *status, *help; /* side may be NULL */
+    WINDOW *heat_left, *heat_right; /* halves of heat, for comparing two heads */
 } Layout;
 
 /* Start curses on the controlling terminal (stdin/stdout).  Fails with a

@@ -20,6 +20,7 @@ typedef struct {
     int multi_row;
     int math_row;
     int side_layer, side_head;
+    int pin_row, pin_col; /* the pinned head's heatmap, when comparing */
 } ViewPans;
 
 typedef struct {
@@ -34,6 +35,8 @@ typedef struct {
 void title_view_draw(WINDOW *w, const ViewData *v);
 void sentence_view_draw(WINDOW *w, const ViewData *v);
 void heatmap_view_draw(WINDOW *w, const ViewData *v);
+/* Compare: the pinned head on the left, the current one on the right. */
+void compare_view_draw(WINDOW *left, WINDOW *right, const ViewData *v);
 void multihead_view_draw(WINDOW *w, const ViewData *v);
 void math_view_draw(WINDOW *w, const ViewData *v);
 void predict_view_draw(WINDOW *w, const ViewData *v);
