@@ -155,9 +155,27 @@ keys c
 wait_for '┌ layer 0 · head 1 ─' && ! grep -q 'pinned:' "$tmp/screen"
 ok $? "c again: unpinned, one heatmap"
 
+# The overview: every head of the model as a tiny heatmap.
+keys o
+wait_for 'overview · 5 layers × 8 heads'
+missing=""
+for l in 0 1 2 3 4; do for h in 0 1 2 3 4 5 6 7; do
+    grep -q "│ .*\b$l\.$h\b" "$tmp/screen" || missing="$missing $l.$h"
+done; done
+[ -z "$missing" ]
+ok $? "o: the overview shows all 40 heads at 120x40${missing:+ (missing:$missing)}"
+keys Right Right Down Down Escape
+wait_for '┌ layer 0 · head 1 ─'
+ok $? "overview: Esc goes back to the head it was opened on"
+keys o Right Down Enter
+wait_for '┌ layer 1 · head 2 ─'
+ok $? "overview: arrows select, Enter opens layer 1, head 2"
+keys '[' Tab Tab Tab Tab Tab Tab Tab Tab Tab
+wait_for 'layer 0  head 3'
+
 keys Tab PPage
-wait_for 'layer 4  head 2'
-ok $? "Tab PgUp: head 2 of layer 4 (layers wrap around)"
+wait_for 'layer 4  head 4'
+ok $? "Tab PgUp: head 4 of layer 4 (layers wrap around)"
 keys a
 wait_for 'head mean of 8' && grep -q 'layer 4 · mean of 8 heads' "$tmp/screen"
 ok $? "a: the mean over the layer's heads"
@@ -168,7 +186,7 @@ keys Escape
 wait_gone '┌ keys ─' && grep -q 'layer 4 · mean of 8 heads' "$tmp/screen"
 ok $? "Esc: closes the help"
 keys Escape
-wait_for 'layer 4 · head 2'
+wait_for 'layer 4 · head 4'
 ok $? "Esc again: leaves the mean view"
 keys C-c
 wait_for 'STTY-DONE'

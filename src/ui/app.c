@@ -147,7 +147,10 @@ static void draw(App *a)
         .pans = &a->pans,
     };
     title_view_draw(l->title, &v);
-    if (a->st.predict) predict_view_draw(l->heat, &v);
+    bool overview = a->st.mode == MODE_OVERVIEW ||
+                    (a->st.mode == MODE_HELP && a->st.help_return == MODE_OVERVIEW);
+    if (overview) overview_view_draw(l->heat, &v);
+    else if (a->st.predict) predict_view_draw(l->heat, &v);
     else if (a->st.math) math_view_draw(l->heat, &v);
     else if (a->st.multi) multihead_view_draw(l->heat, &v);
     else if (a->st.pinned) compare_view_draw(l->heat_left, l->heat_right, &v);
@@ -156,7 +159,7 @@ static void draw(App *a)
     status_view_draw(l->status, &v);
     sentence_view_draw(l->sentence, &v);
     wnoutrefresh(l->title);
-    if (a->st.pinned && !a->st.predict && !a->st.math && !a->st.multi) {
+    if (!overview && a->st.pinned && !a->st.predict && !a->st.math && !a->st.multi) {
         /* The halves were drawn, not heat itself: copy them into it. */
         touchwin(l->heat);
     }

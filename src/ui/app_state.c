@@ -171,8 +171,28 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
         s->predict = !s->predict, s->multi = s->math = s->pinned = false;
         return NEED_DRAW;
     case ACT_TOGGLE_VALUES: s->show_values = !s->show_values; return NEED_DRAW;
-    case ACT_HELP: s->mode = MODE_HELP; return NEED_DRAW;
+    case ACT_HELP:
+        if (s->mode != MODE_HELP) s->help_return = s->mode;
+        s->mode = MODE_HELP;
+        return NEED_DRAW;
+    case ACT_OVERVIEW:
+        s->mode = MODE_OVERVIEW;
+        s->ov_layer = s->layer, s->ov_head = s->head;
+        s->mean = false;
+        return NEED_DRAW | NEED_ROW;
+    case ACT_OVERVIEW_OPEN:
+        s->mode = MODE_NORMAL;
+        return NEED_DRAW | NEED_ROW;
     case ACT_CLOSE:
+        if (s->mode == MODE_HELP) {
+            s->mode = s->help_return == MODE_OVERVIEW ? MODE_OVERVIEW : MODE_NORMAL;
+            return NEED_DRAW;
+        }
+        if (s->mode == MODE_OVERVIEW) {
+            s->layer = s->ov_layer, s->head = s->ov_head;
+            s->mode = MODE_NORMAL;
+            return NEED_DRAW | NEED_ROW;
+        }
         if (s->mode == MODE_NORMAL && !s->multi && !s->mean && !s->math && !s->predict &&
             !s->pinned)
             return 0;

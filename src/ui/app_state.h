@@ -25,6 +25,8 @@ typedef struct {
     bool predict;     /* the next-token panel */
     bool pinned;      /* compare: pin_layer/pin_head shown beside the current head */
     int pin_layer, pin_head;
+    int ov_layer, ov_head; /* where the overview was opened: Esc goes back */
+    Mode help_return;      /* the mode the help overlay was opened from */
     bool mean;        /* show the mean over the layer's heads */
     bool show_values; /* numbers in heatmap cells */
     bool quit;

@@ -14,6 +14,7 @@ static const char *const help_lines[] = {
     "v                    numbers in the heatmap",
     "s                    save the head as CSV and SVG",
     "c                    pin the head; move to compare",
+    "o                    overview of every head (Enter opens)",
     "e                    edit the sentence",
     "   (in edit) ←→ Home End, Ctrl-←/→ by word,",
     "   Backspace Delete; Enter or Esc to finish",

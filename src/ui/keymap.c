@@ -73,8 +73,38 @@ static Action normal_lookup(const UiKey *k)
         case 't': return ACT_TOGGLE_PREDICT;
         case 's': return ACT_SAVE;
         case 'c': return ACT_PIN;
+        case 'o': return ACT_OVERVIEW;
         case 'v': return ACT_TOGGLE_VALUES;
         case 'e': return ACT_EDIT_START;
+        case '?': return ACT_HELP;
+        default: return ACT_NONE;
+        }
+    default: return ACT_NONE;
+    }
+}
+
+/* The overview: arrows move the selection over layers and heads. */
+static Action overview_lookup(const UiKey *k)
+{
+    switch (k->kind) {
+    case UIKEY_LEFT: return ACT_HEAD_PREV;
+    case UIKEY_RIGHT: return ACT_HEAD_NEXT;
+    case UIKEY_TAB: return k->mods & UIMOD_SHIFT ? ACT_HEAD_PREV : ACT_HEAD_NEXT;
+    case UIKEY_UP: case UIKEY_PAGEUP: return ACT_LAYER_PREV;
+    case UIKEY_DOWN: case UIKEY_PAGEDOWN: return ACT_LAYER_NEXT;
+    case UIKEY_ENTER: return ACT_OVERVIEW_OPEN;
+    case UIKEY_ESCAPE: return ACT_CLOSE;
+    case UIKEY_CHAR:
+        if (is_ctrl(k, 'c')) return ACT_QUIT;
+        if (is_ctrl(k, 'l')) return ACT_REDRAW;
+        if (k->mods & (UIMOD_CTRL | UIMOD_ALT)) return ACT_NONE;
+        switch (k->codepoint) {
+        case 'q': return ACT_QUIT;
+        case 'h': return ACT_HEAD_PREV;
+        case 'l': return ACT_HEAD_NEXT;
+        case 'k': case '[': return ACT_LAYER_PREV;
+        case 'j': case ']': return ACT_LAYER_NEXT;
+        case 'o': return ACT_OVERVIEW_OPEN;
         case '?': return ACT_HELP;
         default: return ACT_NONE;
         }
@@ -85,6 +115,7 @@ static Action normal_lookup(const UiKey *k)
 Action keymap_lookup(Mode mode, const UiKey *key)
 {
     switch (mode) {
+    case MODE_OVERVIEW: return overview_lookup(key);
     case MODE_EDIT: return edit_lookup(key);
     case MODE_HELP:
         /* Any key closes the overlay; q and Ctrl-C still quit. */

@@ -28,7 +28,7 @@ typedef struct {
     int mods;
 } UiKey;
 
-typedef enum { MODE_NORMAL, MODE_EDIT, MODE_HELP } Mode;
+typedef enum { MODE_NORMAL, MODE_EDIT, MODE_HELP, MODE_OVERVIEW } Mode;
 
 typedef enum {
     ACT_NONE,
@@ -46,6 +46,8 @@ typedef enum {
     ACT_REDRAW,
     ACT_SAVE,                  /* the head on screen as CSV and SVG files */
     ACT_PIN,                   /* pin the head for comparison, or unpin */
+    ACT_OVERVIEW,              /* every head of the model at once */
+    ACT_OVERVIEW_OPEN,         /* leave the overview on the selected head */
 } Action;
 
 Action keymap_lookup(Mode mode, const UiKey *key);

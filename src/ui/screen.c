@@ -77,6 +77,6 @@ void layout_build(Layout *l)
     l->heat_right = derwin(l->heat, mid - 4, main_cols - main_cols / 2, 0, main_cols / 2);
     if (side) l->side = newwin(mid, side, 1, main_cols);
     l->status = newwin(3, l->cols, l->rows - 3, 0);
-    int hw = l->cols < 58 ? l->cols : 58, hh = l->rows - 2 < 20 ? l->rows - 2 : 20;
+    int hw = l->cols < 58 ? l->cols : 58, hh = l->rows - 2 < 21 ? l->rows - 2 : 21;
     l->help = newwin(hh, hw, (l->rows - hh) / 2, (l->cols - hw) / 2);
 }

@@ -26,6 +26,7 @@ static const char *hints(const AppState *st)
     switch (st->mode) {
     case MODE_EDIT: return "type to edit  ←→ move  ^←→ word  Home End  Enter/Esc done";
     case MODE_HELP: return "any key closes this help";
+    case MODE_OVERVIEW: return "←→ head  ↑↓ layer  Enter open  Esc back  q quit";
     default:
         return st->multi ? "←→ query  Tab head  [ ] layer  m single head  e edit  q quit"
                          : "←→ query  ,. key  Tab head  [ ] layer  m heads  x math  e edit  q quit";

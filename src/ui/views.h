@@ -40,6 +40,7 @@ void compare_view_draw(WINDOW *left, WINDOW *right, const ViewData *v);
 void multihead_view_draw(WINDOW *w, const ViewData *v);
 void math_view_draw(WINDOW *w, const ViewData *v);
 void predict_view_draw(WINDOW *w, const ViewData *v);
+void overview_view_draw(WINDOW *w, const ViewData *v);
 void sidebar_view_draw(WINDOW *w, const ViewData *v);
 void status_view_draw(WINDOW *w, const ViewData *v);
 void help_view_draw(WINDOW *w, const ViewData *v);

@@ -1,0 +1,94 @@
+/*
+ * overview_view.c - every layer × head of the model for this sentence: a
+ * grid of tiny heatmaps (each the head's matrix shrunk by taking the largest
+ * weight of each block, so sharp patterns survive), or, when the tiles
+ * would be too small, each head's pattern name and number.  The selected
+ * head is marked; Enter opens it.
+ */
+#include <stdio.h>
+
+#include "trace.h"
+#include "views.h"
+
+/* The largest weight of rows [i0, i1) × columns [j0, j1) of A (n × n). */
+static float block_max(const float *a, int n, int i0, int i1, int j0, int j1)
+{
+    float m = 0;
+    for (int i = i0; i < i1; i++)
+        for (int j = j0; j < j1 && j <= i; j++)
+            if (a[(size_t)i * n + j] > m) m = a[(size_t)i * n + j];
+    return m;
+}
+
+static void tile(WINDOW *w, const ViewData *v, int y, int x, int th, int tw, int l, int h)
+{
+    const Scene *s = v->scene;
+    const AppState *st = v->st;
+    const Theme *t = v->theme;
+    bool sel = l == st->layer && h == st->head;
+    char name[32];
+    snprintf(name, sizeof name, "%d.%d", l, h);
+    view_puts(w, t, y, x, tw - 1, sel ? A_REVERSE | A_BOLD : A_BOLD, name);
+    const float *a = trace_attn(s->res.trace, l, h);
+    int n = s->res.n, rows = th - 1, cols = tw - 1;
+    if (rows > n) rows = n;
+    if (cols > n) cols = n;
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
+            int i0 = r * n / rows, i1 = (r + 1) * n / rows;
+            int j0 = c * n / cols, j1 = (c + 1) * n / cols;
+            float m = block_max(a, n, i0, i1, j0, j1);
+            if (t->colour) view_puts(w, t, y + 1 + r, x + c, 1, theme_attr(t, m), " ");
+            else view_puts(w, t, y + 1 + r, x + c, 1, A_NORMAL, theme_glyph(t, m));
+        }
+}
+
+static void summary(WINDOW *w, const ViewData *v, int y, int x, int cw, int l, int h)
+{
+    const Scene *s = v->scene;
+    const AppState *st = v->st;
+    const HeadStats *hs = &s->stats[(size_t)l * st->n_heads + h];
+    static const char abbrev[] = {'P', 'S', 'F', 'B', 'C'}; /* prev, self, first, broad, content */
+    char cell[48];
+    snprintf(cell, sizeof cell, "%c%.2f", abbrev[hs->pattern], hs->score);
+    bool sel = l == st->layer && h == st->head;
+    view_puts(w, v->theme, y, x, cw - 1, sel ? A_REVERSE | A_BOLD : A_NORMAL, cell);
+}
+
+void overview_view_draw(WINDOW *w, const ViewData *v)
+{
+    const Scene *s = v->scene;
+    const AppState *st = v->st;
+    char title[128];
+    werase(w);
+    snprintf(title, sizeof title, "overview · %d layers × %d heads · selected %d.%d · Enter opens",
+             st->n_layers, st->n_heads, st->layer, st->head);
+    view_frame(w, title, v->theme);
+    if (!s->have) return;
+    int H = getmaxy(w) - 2, W = getmaxx(w) - 2;
+    int L = st->n_layers, NH = st->n_heads;
+    int tw = (W - 1) / NH, th = H / L;
+    if (tw >= 5 && th >= 3) {
+        for (int l = 0; l < L; l++)
+            for (int h = 0; h < NH; h++) tile(w, v, 1 + l * th, 2 + h * tw, th, tw, l, h);
+        return;
+    }
+    /* Too small for pictures: one line per layer, a pattern and number per
+     * head (P previous-token, S self, F first-token, B broad, C content). */
+    int cw = 6, lw = 4;
+    int heads_fit = (W - lw) / cw, rows_fit = H - 1;
+    if (heads_fit < 1 || rows_fit < 1) return;
+    ViewPans *p = v->pans;
+    p->side_head = view_pan(st->head, heads_fit, NH, p->side_head);
+    p->side_layer = view_pan(st->layer, rows_fit, L, p->side_layer);
+    for (int r = 0; r < rows_fit && p->side_layer + r < L; r++) {
+        int l = p->side_layer + r;
+        char name[32];
+        snprintf(name, sizeof name, "L%d", l);
+        view_puts(w, v->theme, 1 + r, 1, lw, A_BOLD, name);
+        for (int c = 0; c < heads_fit && p->side_head + c < NH; c++)
+            summary(w, v, 1 + r, 1 + lw + c * cw, cw, l, p->side_head + c);
+    }
+    view_puts(w, v->theme, H, 1, W, A_DIM,
+              "P previous-token  S self  F first-token  B broad  C content");
+}
