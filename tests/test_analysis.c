@@ -24,7 +24,7 @@ static void fill(float a[N * N], int kind)
 
 int main(void)
 {
-    plan(13);
+    plan(14);
     float a[N * N];
     HeadStats s;
     fill(a, 0);
@@ -52,5 +52,6 @@ int main(void)
     analysis_head(&one, 1, &s);
     ok(s.pattern == PATTERN_CONTENT && s.prev == 0 && s.first == 0, "one token: no pattern, no NaN");
     is_str(analysis_pattern_name(PATTERN_FIRST), "first-token", "pattern names");
+    is_str(analysis_pattern_short(PATTERN_PREVIOUS), "prev", "short pattern names");
     return exit_status();
 }

@@ -54,3 +54,14 @@ const char *analysis_pattern_name(HeadPattern p)
     default: return "content";
     }
 }
+
+const char *analysis_pattern_short(HeadPattern p)
+{
+    switch (p) {
+    case PATTERN_PREVIOUS: return "prev";
+    case PATTERN_SELF: return "self";
+    case PATTERN_FIRST: return "first";
+    case PATTERN_BROAD: return "broad";
+    default: return "content";
+    }
+}

@@ -32,5 +32,7 @@ typedef struct {
 void analysis_head(const float *a, int n, HeadStats *out);
 /* "previous-token", "self", "first-token", "broad", "content". */
 const char *analysis_pattern_name(HeadPattern p);
+/* The same in at most 7 characters: "prev", "self", "first", "broad", "content". */
+const char *analysis_pattern_short(HeadPattern p);
 
 #endif

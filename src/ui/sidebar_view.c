@@ -46,9 +46,10 @@ void sidebar_view_draw(WINDOW *w, const ViewData *v)
     view_puts(w, v->theme, y++, 1, W, A_DIM, "on previous");
     view_puts(w, v->theme, y++, 1, W, A_DIM, "token");
     if (s->have && !st->mean) {
-        char line[32];
-        snprintf(line, sizeof line, "this head %.2f",
-                 s->stats[(size_t)st->layer * st->n_heads + st->head].prev);
-        view_puts(w, v->theme, y, 1, W, A_NORMAL, line);
+        /* The current head's pattern, as the title names it. */
+        const HeadStats *hs = &s->stats[(size_t)st->layer * st->n_heads + st->head];
+        char line[48];
+        snprintf(line, sizeof line, "%s %.2f", analysis_pattern_short(hs->pattern), hs->score);
+        view_puts(w, v->theme, y, 1, W, A_BOLD, line);
     }
 }
