@@ -9,6 +9,8 @@
 
 #include "error.h"
 
+#include <term.h>
+
 #define SIDEBAR_COLS 16
 #define SIDEBAR_MIN_SCREEN 72
 
@@ -27,6 +29,17 @@ int screen_start(char *err, size_t errlen)
     if (!term_screen) {
         error_set(err, errlen, "unknown terminal type '%s' (try TERM=xterm, or --dump for "
                                "plain output)", term);
+        return -1;
+    }
+    /* A terminal that cannot place the cursor (TERM=dumb, a printer) would
+     * get a scroll of garbage: refuse it before drawing anything. */
+    const char *cup = tigetstr("cup");
+    if (!cup || cup == (const char *)-1) {
+        endwin();
+        delscreen(term_screen);
+        term_screen = NULL;
+        error_set(err, errlen, "terminal type '%s' cannot move the cursor, which the explorer "
+                               "needs (try TERM=xterm, or --dump for plain output)", term);
         return -1;
     }
     raw();
