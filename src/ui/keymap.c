@@ -1,6 +1,8 @@
 /* keymap.c - see keymap.h.  The help overlay and the man page list these. */
 #include "keymap.h"
 
+#include <stddef.h>
+
 static bool is_ctrl(const UiKey *k, char c)
 {
     return k->kind == UIKEY_CHAR && (k->mods & UIMOD_CTRL) && k->codepoint == (uint32_t)c;
@@ -34,6 +36,42 @@ static Action edit_lookup(const UiKey *k)
     }
 }
 
+typedef struct {
+    uint32_t ch;
+    Action action;
+} CharKey;
+
+static const CharKey normal_chars[] = {
+    {'q', ACT_QUIT},          {'h', ACT_QUERY_PREV},     {'l', ACT_QUERY_NEXT},
+    {'k', ACT_QUERY_PREV},    {'j', ACT_QUERY_NEXT},     {'g', ACT_QUERY_FIRST},
+    {'G', ACT_QUERY_LAST},    {',', ACT_KEY_PREV},       {'<', ACT_KEY_PREV},
+    {'.', ACT_KEY_NEXT},      {'>', ACT_KEY_NEXT},       {']', ACT_LAYER_NEXT},
+    {'[', ACT_LAYER_PREV},    {'n', ACT_HEAD_NEXT},      {'p', ACT_HEAD_PREV},
+    {'a', ACT_TOGGLE_MEAN},   {'m', ACT_TOGGLE_MULTI},   {'x', ACT_TOGGLE_MATH},
+    {'t', ACT_TOGGLE_PREDICT}, {'s', ACT_SAVE},          {'c', ACT_PIN},
+    {'o', ACT_OVERVIEW},      {'v', ACT_TOGGLE_VALUES},  {'e', ACT_EDIT_START},
+    {'?', ACT_HELP},
+};
+
+/* The overview: h l k j [ ] move the selection over heads and layers. */
+static const CharKey overview_chars[] = {
+    {'q', ACT_QUIT},       {'h', ACT_HEAD_PREV},  {'l', ACT_HEAD_NEXT},
+    {'k', ACT_LAYER_PREV}, {'[', ACT_LAYER_PREV}, {'j', ACT_LAYER_NEXT},
+    {']', ACT_LAYER_NEXT}, {'o', ACT_OVERVIEW_OPEN}, {'?', ACT_HELP},
+};
+
+/* A character key outside edit mode: Ctrl-C quits and Ctrl-L redraws
+ * everywhere; other modified keys do nothing; plain ones come from TABLE. */
+static Action char_lookup(const CharKey *table, size_t n, const UiKey *k)
+{
+    if (is_ctrl(k, 'c')) return ACT_QUIT;
+    if (is_ctrl(k, 'l')) return ACT_REDRAW;
+    if (k->mods & (UIMOD_CTRL | UIMOD_ALT)) return ACT_NONE;
+    for (size_t i = 0; i < n; i++)
+        if (table[i].ch == k->codepoint) return table[i].action;
+    return ACT_NONE;
+}
+
 static Action normal_lookup(const UiKey *k)
 {
     bool shift = k->mods & UIMOD_SHIFT;
@@ -49,36 +87,7 @@ static Action normal_lookup(const UiKey *k)
     case UIKEY_PAGEUP: return ACT_LAYER_PREV;
     case UIKEY_ESCAPE: return ACT_CLOSE;
     case UIKEY_ENTER: return ACT_NONE;
-    case UIKEY_CHAR:
-        if (is_ctrl(k, 'c')) return ACT_QUIT;
-        if (is_ctrl(k, 'l')) return ACT_REDRAW;
-        if (k->mods & (UIMOD_CTRL | UIMOD_ALT)) return ACT_NONE;
-        switch (k->codepoint) {
-        case 'q': return ACT_QUIT;
-        case 'h': return ACT_QUERY_PREV;
-        case 'l': return ACT_QUERY_NEXT;
-        case 'k': return ACT_QUERY_PREV;
-        case 'j': return ACT_QUERY_NEXT;
-        case 'g': return ACT_QUERY_FIRST;
-        case 'G': return ACT_QUERY_LAST;
-        case ',': case '<': return ACT_KEY_PREV;
-        case '.': case '>': return ACT_KEY_NEXT;
-        case ']': return ACT_LAYER_NEXT;
-        case '[': return ACT_LAYER_PREV;
-        case 'n': return ACT_HEAD_NEXT;
-        case 'p': return ACT_HEAD_PREV;
-        case 'a': return ACT_TOGGLE_MEAN;
-        case 'm': return ACT_TOGGLE_MULTI;
-        case 'x': return ACT_TOGGLE_MATH;
-        case 't': return ACT_TOGGLE_PREDICT;
-        case 's': return ACT_SAVE;
-        case 'c': return ACT_PIN;
-        case 'o': return ACT_OVERVIEW;
-        case 'v': return ACT_TOGGLE_VALUES;
-        case 'e': return ACT_EDIT_START;
-        case '?': return ACT_HELP;
-        default: return ACT_NONE;
-        }
+    case UIKEY_CHAR: return char_lookup(normal_chars, sizeof normal_chars / sizeof normal_chars[0], k);
     default: return ACT_NONE;
     }
 }
@@ -95,19 +104,7 @@ static Action overview_lookup(const UiKey *k)
     case UIKEY_ENTER: return ACT_OVERVIEW_OPEN;
     case UIKEY_ESCAPE: return ACT_CLOSE;
     case UIKEY_CHAR:
-        if (is_ctrl(k, 'c')) return ACT_QUIT;
-        if (is_ctrl(k, 'l')) return ACT_REDRAW;
-        if (k->mods & (UIMOD_CTRL | UIMOD_ALT)) return ACT_NONE;
-        switch (k->codepoint) {
-        case 'q': return ACT_QUIT;
-        case 'h': return ACT_HEAD_PREV;
-        case 'l': return ACT_HEAD_NEXT;
-        case 'k': case '[': return ACT_LAYER_PREV;
-        case 'j': case ']': return ACT_LAYER_NEXT;
-        case 'o': return ACT_OVERVIEW_OPEN;
-        case '?': return ACT_HELP;
-        default: return ACT_NONE;
-        }
+        return char_lookup(overview_chars, sizeof overview_chars / sizeof overview_chars[0], k);
     default: return ACT_NONE;
     }
 }
