@@ -1,0 +1,154 @@
+/*
+ * mkmodel.c - write a `llama` GGUF model with random weights, for speed and
+ * memory measurements on real-size shapes (speed does not depend on the
+ * values).  Its tokenizer has the byte pieces, "▁" + every lower-case letter
+ * and two-letter pair, and filler pieces up to the vocabulary size, so any
+ * text of N short words makes about 2N tokens.
+ *
+ *   mkmodel SHAPE TYPE OUT.gguf
+ *     SHAPE  s15M  (width 288, 6 layers, 6 heads, ffn 768, vocab 32000, context 256)
+ *            s110M (width 768, 12 layers, 12 heads, ffn 2048, vocab 32000, context 1024)
+ *            tiny  (width 64, 2 layers, 4 heads, ffn 128, vocab 512, context 128)
+ *     TYPE   f32, f16 or q8_0 (norms stay F32)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gguf_writer.h"
+#include "tokenizer.h"
+
+typedef struct {
+    const char *name;
+    int dim, layers, heads, ffn, vocab, ctx;
+} Shape;
+
+static const Shape shapes[] = {
+    {"s15M", 288, 6, 6, 768, 32000, 256},
+    {"s110M", 768, 12, 12, 2048, 32000, 1024},
+    {"tiny", 64, 2, 4, 128, 512, 128},
+};
+
+static unsigned long long rng = 0x9E3779B97F4A7C15ull;
+static float frand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (float)((rng >> 11) * (1.0 / 9007199254740992.0)) * 2.0f - 1.0f;
+}
+
+static void tensor(GgufWriter *w, const char *name, int d0, int d1, GgmlType type, float amp)
+{
+    uint64_t dims[2] = {(uint64_t)d0, (uint64_t)(d1 ? d1 : 1)};
+    size_t n = (size_t)d0 * dims[1];
+    float *v = malloc(n * sizeof *v);
+    if (!v) {
+        fprintf(stderr, "mkmodel: out of memory for %s\n", name);
+        exit(1);
+    }
+    for (size_t i = 0; i < n; i++) v[i] = amp ? amp * frand() : 1.0f;
+    gw_add_tensor(w, name, d1 ? 2 : 1, dims, d1 ? type : GGML_TYPE_F32, v);
+    free(v);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: mkmodel s15M|s110M|tiny f32|f16|q8_0 OUT.gguf\n");
+        return 2;
+    }
+    const Shape *s = NULL;
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        if (strcmp(argv[1], shapes[i].name) == 0) s = &shapes[i];
+    GgmlType type = strcmp(argv[2], "f32") == 0    ? GGML_TYPE_F32
+                    : strcmp(argv[2], "f16") == 0  ? GGML_TYPE_F16
+                    : strcmp(argv[2], "q8_0") == 0 ? GGML_TYPE_Q8_0
+                                                   : (GgmlType)-1;
+    if (!s || type == (GgmlType)-1) {
+        fprintf(stderr, "mkmodel: unknown shape '%s' or type '%s'\n", argv[1], argv[2]);
+        return 2;
+    }
+
+    /* The vocabulary: specials, bytes, ▁ + letters and pairs, then fillers. */
+    char **pieces = calloc((size_t)s->vocab, sizeof *pieces);
+    float *scores = calloc((size_t)s->vocab, sizeof *scores);
+    int32_t *types = calloc((size_t)s->vocab, sizeof *types);
+    int n = 0;
+    const char *specials[] = {"<unk>", "<s>", "</s>"};
+    for (int i = 0; i < 3; i++) {
+        pieces[n] = strdup(specials[i]);
+        types[n++] = i == 0 ? TOKEN_TYPE_UNKNOWN : TOKEN_TYPE_CONTROL;
+    }
+    for (int b = 0; b < 256 && n < s->vocab; b++) {
+        pieces[n] = malloc(8);
+        snprintf(pieces[n], 8, "<0x%02X>", b);
+        types[n++] = TOKEN_TYPE_BYTE;
+    }
+    for (int a = -1; a < 26 && n < s->vocab; a++)
+        for (int b = 0; b < 26 && n < s->vocab; b++) {
+            char buf[8];
+            if (a < 0) snprintf(buf, sizeof buf, "\xE2\x96\x81%c", 'a' + b);
+            else snprintf(buf, sizeof buf, "%c%c", 'a' + a, 'a' + b);
+            pieces[n] = strdup(buf);
+            scores[n] = -(float)n;
+            types[n++] = TOKEN_TYPE_NORMAL;
+        }
+    for (int c = 0; c < 26 && n < s->vocab; c++) {
+        char buf[4] = {(char)('a' + c), 0};
+        pieces[n] = strdup(buf);
+        scores[n] = -(float)n;
+        types[n++] = TOKEN_TYPE_NORMAL;
+    }
+    for (int i = 0; n < s->vocab; i++) { /* never produced from text */
+        pieces[n] = malloc(24);
+        snprintf(pieces[n], 24, "<filler%d>", i);
+        types[n++] = TOKEN_TYPE_UNUSED;
+    }
+
+    GgufWriter *w = gw_new(3);
+    gw_add_str(w, "general.architecture", "llama");
+    gw_add_str(w, "general.name", s->name);
+    gw_add_str(w, "general.description", "random weights, for speed measurements only");
+    gw_add_u32(w, "llama.block_count", (uint32_t)s->layers);
+    gw_add_u32(w, "llama.embedding_length", (uint32_t)s->dim);
+    gw_add_u32(w, "llama.feed_forward_length", (uint32_t)s->ffn);
+    gw_add_u32(w, "llama.attention.head_count", (uint32_t)s->heads);
+    gw_add_u32(w, "llama.attention.head_count_kv", (uint32_t)s->heads);
+    gw_add_u32(w, "llama.context_length", (uint32_t)s->ctx);
+    gw_add_u32(w, "llama.rope.dimension_count", (uint32_t)(s->dim / s->heads));
+    gw_add_f32(w, "llama.rope.freq_base", 10000.0f);
+    gw_add_f32(w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+    gw_add_str(w, "tokenizer.ggml.model", "llama");
+    gw_add_str_array(w, "tokenizer.ggml.tokens", (const char *const *)pieces, (uint64_t)n);
+    gw_add_f32_array(w, "tokenizer.ggml.scores", scores, (uint64_t)n);
+    gw_add_i32_array(w, "tokenizer.ggml.token_type", types, (uint64_t)n);
+    gw_add_u32(w, "tokenizer.ggml.bos_token_id", 1);
+
+    /* Amplitudes that keep activations in a sane range. */
+    float a = 1.0f / (float)s->dim, af = 1.0f / (float)s->ffn;
+    int d = s->dim;
+    tensor(w, "token_embd.weight", d, s->vocab, type, 1.0f);
+    for (int l = 0; l < s->layers; l++) {
+        char name[64];
+#define T(suffix, d0, d1, amp) \
+    (snprintf(name, sizeof name, "blk.%d." suffix ".weight", l), tensor(w, name, d0, d1, type, amp))
+        T("attn_norm", d, 0, 0);
+        T("attn_q", d, d, 8 * a);
+        T("attn_k", d, d, 8 * a);
+        T("attn_v", d, d, 4 * a);
+        T("attn_output", d, d, 4 * a);
+        T("ffn_norm", d, 0, 0);
+        T("ffn_gate", d, s->ffn, 4 * a);
+        T("ffn_up", d, s->ffn, 4 * a);
+        T("ffn_down", s->ffn, d, 4 * af);
+#undef T
+    }
+    tensor(w, "output_norm.weight", d, 0, type, 0);
+    int rc = gw_write_file(w, argv[3]);
+    if (rc) perror(argv[3]);
+    gw_free(w);
+    for (int i = 0; i < n; i++) free(pieces[i]);
+    free(pieces), free(scores), free(types);
+    return rc ? 1 : 0;
+}
