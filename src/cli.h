@@ -26,5 +26,7 @@ typedef struct {
 int cli_info(FILE *out, const Model *m, char *err, size_t errlen);
 int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t errlen);
 int cli_bench(FILE *out, const char *model_path, const CliOptions *o, char *err, size_t errlen);
+/* FLOPs of one forward pass over N tokens, as bench.c counts them. */
+double bench_flops(const ModelConfig *c, int n);
 
 #endif

@@ -43,7 +43,7 @@ run --layer x --dump json --model "$model"
 ok $? "a non-numeric --layer exits 2"
 
 if [ ! -f "$model" ]; then
-    for i in 1 2 3 4 5 6 7 8 9 10 11; do n=$((n + 1)); echo "ok $n # SKIP ../shared not found ($model)"; done
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12; do n=$((n + 1)); echo "ok $n # SKIP ../shared not found ($model)"; done
     echo "1..$n"
     exit 0
 fi
@@ -86,6 +86,12 @@ printf 'bad \001\377 bytes' >"$tmp/ctl.txt"
 run --model "$model" --text-file "$tmp/ctl.txt" --dump svg --layer 0 --head 0
 [ $rc -eq 0 ] && { ! command -v xmllint >/dev/null 2>&1 || xmllint --noout "$tmp/out"; }
 ok $? "--dump svg: control characters and invalid UTF-8 in pieces still give well-formed XML"
+
+run --model "$model" --bench --runs 1
+[ $rc -eq 0 ] && grep -Eq '^sgemm .*: [0-9.]+ GFLOP/s$' "$tmp/out" &&
+    [ "$(grep -Ec '^ +(16|64|256) +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9]+% +[0-9.]+$' "$tmp/out")" -eq 3 ] &&
+    grep -q '^peak RSS: ' "$tmp/out"
+ok $? "--bench --runs 1: the sgemm ceiling, one row per size (time, tokens/s, GFLOP/s, share), peak RSS"
 
 long=$(awk 'BEGIN { for (i = 0; i < 600; i++) printf "a "; }')
 run --model "$model" --text "$long" --dump json
