@@ -632,6 +632,11 @@ static void test_bad_files(void) {
     hdr(&b, 3, 2, 0), tinfo(&b, "dup", 1, one16, GGML_TYPE_F32, 0),
         tinfo(&b, "dup", 1, one16, GGML_TYPE_F32, 64), tdata(&b, 32, 128);
     expect_bad("a duplicate tensor name", &b, "duplicate tensor name 'dup'");
+    /* Two tensors on the same bytes (found by fuzz_gguf: a 1 MB file naming
+     * one block hundreds of times made the loader allocate gigabytes). */
+    hdr(&b, 3, 2, 0), tinfo(&b, "a", 1, one16, GGML_TYPE_F32, 0),
+        tinfo(&b, "b", 1, one16, GGML_TYPE_F32, 32), tdata(&b, 32, 128);
+    expect_bad("tensors whose data overlap", &b, "overlaps tensor 'a' (offset 0, 64 bytes)");
     hdr(&b, 3, 1, 0), gwb_str(&b, "tensor.name"), gwb_u32(&b, 4), gwb_u64(&b, 16), gwb_u64(&b, 16);
     expect_bad("a truncated tensor info", &b, "truncated");
     hdr(&b, 3, 1, 0), tinfo(&b, "bad\x01name", 1, one16, 2, 0), tdata(&b, 32, 64);

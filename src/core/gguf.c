@@ -350,6 +350,12 @@ static int parse_tensor_info(Parser *p, uint64_t i, GgufTensor *t) {
 }
 
 /* Place each tensor in the data section, checking alignment and bounds. */
+/* Tensors ordered by offset, for the overlap check. */
+static int by_offset(const void *a, const void *b) {
+    const GgufTensor *x = *(const GgufTensor *const *)a, *y = *(const GgufTensor *const *)b;
+    return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
 static int place_tensors(Parser *p, Gguf *g) {
     for (uint64_t i = 0; i < g->n_tensors; i++) {
         GgufTensor *t = &g->tensors[i];
@@ -364,6 +370,27 @@ static int place_tensors(Parser *p, Gguf *g) {
                          (unsigned long long)t->offset, (unsigned long long)t->n_bytes, g->size);
         t->data = g->base + start;
     }
+    /* No two tensors may share bytes.  Otherwise a small file could name the
+     * same block of data thousands of times, and everything that converts
+     * or computes per tensor would grow with the square of the file's size. */
+    if (g->n_tensors < 2) return 0;
+    GgufTensor **order = malloc(g->n_tensors * sizeof *order);
+    if (!order) return pfail(p, "out of memory");
+    for (uint64_t i = 0; i < g->n_tensors; i++) order[i] = &g->tensors[i];
+    qsort(order, g->n_tensors, sizeof *order, by_offset);
+    for (uint64_t i = 1; i < g->n_tensors; i++) {
+        const GgufTensor *a = order[i - 1], *b = order[i];
+        if (b->offset < a->offset + a->n_bytes) { /* in bounds, so no overflow */
+            set_ctx(p, "tensor", b->name);
+            int rc = pfail(p, "data (offset %llu) overlaps tensor '%.*s' (offset %llu, %llu bytes)",
+                           (unsigned long long)b->offset, (int)(a->name.len > 64 ? 64 : a->name.len),
+                           a->name.ptr, (unsigned long long)a->offset,
+                           (unsigned long long)a->n_bytes);
+            free(order);
+            return rc;
+        }
+    }
+    free(order);
     return 0;
 }
 
