@@ -216,6 +216,25 @@ static void test_unknown_key(void)
     config_free(&c);
 }
 
+/* A continuation on the last line continues onto nothing: iniparser drops
+ * that line, so it must be reported, not lost silently (found by reading
+ * the code while writing fuzz_config). */
+static void test_dangling_continuation(void)
+{
+    char path[1100];
+    Config c;
+    const char *ini = "[attnscope]\n"
+                      "palette = mono\n"
+                      "text = hello \\";
+    is_int(load_text(&c, ini, path, sizeof path, NULL), 0, "dangling continuation: loads");
+    ok(c.n_warnings == 1 &&
+           find_warning(&c, at(path, 3), "backslash that continues it onto nothing", NULL) >= 0,
+       "dangling continuation: one warning naming line 3");
+    show_warnings(&c);
+    ok(c.palette == PALETTE_MONO && !c.text, "dangling continuation: text stays default, palette applies");
+    config_free(&c);
+}
+
 static void test_bad_values(void)
 {
     char path[1100];
@@ -549,6 +568,7 @@ int main(void)
     test_sections();
     test_case_and_comments();
     test_syntax_error();
+    test_dangling_continuation();
     test_long_and_nul();
     test_random();
     test_many_warnings();

@@ -186,7 +186,7 @@ static int scan_lines(const char *buf, size_t n, Warnings *ws, Scan *sc)
         const int first = line + 1;
         const size_t start = p;
         size_t tl = 0;
-        bool has_nul = false;
+        bool has_nul = false, dangling = false;
         /* Gather a logical line: a line whose last non-blank byte is a
          * backslash continues on the next, the backslash removed. */
         for (;;) {
@@ -201,12 +201,19 @@ static int scan_lines(const char *buf, size_t n, Warnings *ws, Scan *sc)
             if (tl + take <= CONFIG_MAX_LINE) memcpy(text + tl, buf + p, take);
             tl += take;
             p = nl ? e + 1 : n;
-            if (!more || p >= n) break;
+            if (!more || p >= n) {
+                /* iniparser drops a continuation with no line after it. */
+                dangling = more;
+                break;
+            }
         }
         const size_t raw = p - start;
         bool keep = false;
         if (has_nul) {
             warn(ws, first, "line holds a NUL byte (ignored)");
+        } else if (dangling) {
+            warn(ws, first, "the last line ends in a backslash that continues it onto nothing "
+                            "(ignored)");
         } else if (raw > CONFIG_MAX_LINE || tl > CONFIG_MAX_LINE) {
             warn(ws, first, "line is longer than %d bytes (ignored)", CONFIG_MAX_LINE);
         } else {
