@@ -300,6 +300,58 @@ static void check_refused(const char *label, Spec s, const char *want)
     free(buf);
 }
 
+/* An edit after position K: forward_run_from on the old trace equals a full
+ * pass over the new tokens (attention, Q/K/V, logits), for every K. */
+static void check_incremental(const char *label, Spec s)
+{
+    size_t size;
+    uint8_t *buf = write_model(&s, &size);
+    Gguf *g;
+    Model *m;
+    char err[512];
+    if (gguf_open_buffer(&g, buf, size, label, err, sizeof err) || model_from_gguf(&m, g, err, sizeof err)) {
+        ok(0, "%s: loads", label);
+        free(buf);
+        return;
+    }
+    int32_t a[24], b[24];
+    for (int i = 0; i < 24; i++) a[i] = b[i] = i == 0 ? 1 : 3 + (i * 5) % (N_PIECES - 3);
+    double worst = 0;
+    int cases = 0;
+    for (int k = 0; k <= 20; k++) {
+        /* b: a's first k tokens, then different ones, and a different length. */
+        int nb = 18 + k % 6;
+        for (int i = k; i < 24; i++) b[i] = 3 + (i * 7 + k) % (N_PIECES - 3);
+        AttentionTrace *old, *inc, *full;
+        if (forward_run(m, a, 20, &old, err, sizeof err)) break;
+        if (forward_run_from(m, old, k, b, nb, &inc, err, sizeof err) ||
+            forward_run(m, b, nb, &full, err, sizeof err)) {
+            trace_free(old);
+            worst = INFINITY;
+            break;
+        }
+        size_t na = (size_t)s.layers * s.heads * nb * nb, nq = (size_t)s.layers * nb * s.heads * (s.dim / s.heads),
+               nkv = (size_t)s.layers * nb * s.kv_heads * (s.dim / s.heads);
+        const float *x[] = {inc->attn, inc->q, inc->k, inc->v, inc->logits_last, inc->hidden};
+        const float *y[] = {full->attn, full->q, full->k, full->v, full->logits_last, full->hidden};
+        size_t len[] = {na, nq, nkv, nkv, N_PIECES, (size_t)nb * s.dim};
+        /* Attention absolutely, the vectors relative to their size: sgemm
+         * blocks a 5-row product differently from a 20-row one. */
+        for (int f = 0; f < 6; f++)
+            for (size_t i = 0; i < len[f]; i++) {
+                double d = fabs(x[f][i] - y[f][i]) / (f == 0 ? 1.0 : 1.0 + fabs(y[f][i]));
+                if (d > worst) worst = d;
+            }
+        cases++;
+        trace_free(old), trace_free(inc), trace_free(full);
+        for (int i = 0; i < 24; i++) b[i] = a[i];
+    }
+    ok(cases == 21 && worst < 3e-5,
+       "%s: extending from each of 21 shared prefixes equals a full pass (worst %.2g, relative for vectors)", label, worst);
+    model_close(m);
+    free(buf);
+}
+
 static void check_forward_limits(void)
 {
     Spec s = base;
@@ -432,6 +484,9 @@ int main(void)
     s = base, s.rope_dim = 17;
     check_refused("rope dimension larger than a head", s, "llama.rope.dimension_count");
     check_forward_limits();
+    check_incremental("incremental, GQA 4/2", base);
+    s = base, s.kv_heads = 1, s.wtype = GGML_TYPE_Q8_0, s.tied = 0;
+    check_incremental("incremental, MQA, Q8_0", s);
     check_real_model_damage();
     done_testing();
     return exit_status();

@@ -25,19 +25,28 @@ void attention_softmax(float *x, int n, int n_valid)
     for (int j = n_valid; j < n; j++) x[j] = 0.0f;
 }
 
+void attention_rows(const float *Q, size_t q_stride, const float *K, size_t k_stride,
+                    const float *V, size_t v_stride, int first, int rows, int n_keys,
+                    int head_dim, float scale, bool causal, float *probs, float *out,
+                    size_t out_stride)
+{
+    if (rows <= 0 || n_keys <= 0) return;
+    /* probs = scale * Q K^T, every key; the masked part is overwritten below. */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n_keys, head_dim, scale, Q,
+                (int)q_stride, K, (int)k_stride, 0.0f, probs, n_keys);
+    for (int r = 0; r < rows; r++)
+        attention_softmax(probs + (size_t)r * n_keys, n_keys, causal ? first + r + 1 : n_keys);
+    if (out)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, head_dim, n_keys, 1.0f,
+                    probs, n_keys, V, (int)v_stride, 0.0f, out, (int)out_stride);
+}
+
 void attention_head(const float *Q, size_t q_stride, const float *K, size_t k_stride,
                     const float *V, size_t v_stride, int n, int head_dim, float scale,
                     bool causal, float *probs, float *out, size_t out_stride)
 {
-    if (n <= 0) return;
-    /* probs = scale * Q K^T, all n×n; the masked half is overwritten below. */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, head_dim, scale, Q,
-                (int)q_stride, K, (int)k_stride, 0.0f, probs, n);
-    for (int i = 0; i < n; i++)
-        attention_softmax(probs + (size_t)i * n, n, causal ? i + 1 : n);
-    if (out)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, head_dim, n, 1.0f, probs, n,
-                    V, (int)v_stride, 0.0f, out, (int)out_stride);
+    attention_rows(Q, q_stride, K, k_stride, V, v_stride, 0, n, n, head_dim, scale, causal,
+                   probs, out, out_stride);
 }
 
 void attention_row(const float *q, const float *K, size_t k_stride, int n_keys, int head_dim,

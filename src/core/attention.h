@@ -35,6 +35,18 @@ void attention_head(const float *Q, size_t q_stride, const float *K, size_t k_st
                     bool causal, float *probs, float *out, size_t out_stride);
 
 /*
+ * Queries FIRST .. FIRST+ROWS-1 against keys 0 .. N_KEYS-1: Q holds just those
+ * ROWS queries; PROBS receives ROWS rows of N_KEYS (row stride N_KEYS); OUT
+ * (may be NULL) their weighted sums of values.  attention_head() is the case
+ * FIRST = 0, ROWS = N_KEYS = n; the forward pass uses this form to extend a
+ * sentence without recomputing the queries it already has.
+ */
+void attention_rows(const float *Q, size_t q_stride, const float *K, size_t k_stride,
+                    const float *V, size_t v_stride, int first, int rows, int n_keys,
+                    int head_dim, float scale, bool causal, float *probs, float *out,
+                    size_t out_stride);
+
+/*
  * One query row: q (head_dim) against keys K (n_keys, head_dim).  With CAUSAL,
  * keys after QUERY_POS are masked.  Fills what ROW asks for.
  */

@@ -96,39 +96,64 @@ static void matmul(float *C, const float *A, const float *W, size_t n, int in, i
                 beta, C, out);
 }
 
-static void layer_forward(const Model *m, int l, RunState *s, AttentionTrace *t, size_t n)
+/* One layer over the new positions K0 .. N-1 (s holds their M = N - K0 rows);
+ * the trace already holds the keys and values of positions 0 .. K0-1. */
+static void layer_forward(const Model *m, int l, RunState *s, AttentionTrace *t, size_t k0,
+                          size_t n)
 {
     const ModelConfig *c = &m->cfg;
     const LayerWeights *w = &m->layers[l];
+    size_t rows = n - k0;
     int hd = c->head_dim, qdim = c->n_heads * hd, kvdim = c->n_kv_heads * hd;
     float *Q = t->q + (size_t)l * n * qdim;
     float *K = t->k + (size_t)l * n * kvdim;
     float *V = t->v + (size_t)l * n * kvdim;
+    float *Qn = Q + k0 * qdim, *Kn = K + k0 * kvdim, *Vn = V + k0 * kvdim;
+    const float *rope = s->rope + k0 * (size_t)c->rope_dim; /* from position k0 */
 
-    rmsnorm(s->xb, s->x, w->attn_norm, n, c->dim, c->rms_eps);
-    matmul(Q, s->xb, w->wq, n, c->dim, qdim, 0.0f);
-    matmul(K, s->xb, w->wk, n, c->dim, kvdim, 0.0f);
-    matmul(V, s->xb, w->wv, n, c->dim, kvdim, 0.0f);
-    rope_apply(Q, n, c->n_heads, hd, c->rope_dim, s->rope);
-    rope_apply(K, n, c->n_kv_heads, hd, c->rope_dim, s->rope);
+    rmsnorm(s->xb, s->x, w->attn_norm, rows, c->dim, c->rms_eps);
+    matmul(Qn, s->xb, w->wq, rows, c->dim, qdim, 0.0f);
+    matmul(Kn, s->xb, w->wk, rows, c->dim, kvdim, 0.0f);
+    matmul(Vn, s->xb, w->wv, rows, c->dim, kvdim, 0.0f);
+    rope_apply(Qn, rows, c->n_heads, hd, c->rope_dim, rope);
+    rope_apply(Kn, rows, c->n_kv_heads, hd, c->rope_dim, rope);
 
     for (int h = 0; h < c->n_heads; h++) {
         int kvh = trace_kv_head(t, h);
-        attention_head(Q + (size_t)h * hd, qdim, K + (size_t)kvh * hd, kvdim,
-                       V + (size_t)kvh * hd, kvdim, (int)n, hd, t->scale, true,
-                       trace_attn(t, l, h), s->att + (size_t)h * hd, qdim);
+        attention_rows(Qn + (size_t)h * hd, qdim, K + (size_t)kvh * hd, kvdim,
+                       V + (size_t)kvh * hd, kvdim, (int)k0, (int)rows, (int)n, hd, t->scale,
+                       true, trace_attn(t, l, h) + k0 * n, s->att + (size_t)h * hd, qdim);
     }
-    matmul(s->x, s->att, w->wo, n, qdim, c->dim, 1.0f);
+    matmul(s->x, s->att, w->wo, rows, qdim, c->dim, 1.0f);
 
     /* SwiGLU feed-forward: down(silu(gate(x)) * up(x)). */
-    rmsnorm(s->xb, s->x, w->ffn_norm, n, c->dim, c->rms_eps);
-    matmul(s->gate, s->xb, w->w_gate, n, c->dim, c->ffn_dim, 0.0f);
-    matmul(s->up, s->xb, w->w_up, n, c->dim, c->ffn_dim, 0.0f);
-    for (size_t i = 0; i < n * (size_t)c->ffn_dim; i++) {
+    rmsnorm(s->xb, s->x, w->ffn_norm, rows, c->dim, c->rms_eps);
+    matmul(s->gate, s->xb, w->w_gate, rows, c->dim, c->ffn_dim, 0.0f);
+    matmul(s->up, s->xb, w->w_up, rows, c->dim, c->ffn_dim, 0.0f);
+    for (size_t i = 0; i < rows * (size_t)c->ffn_dim; i++) {
         float g = s->gate[i];
         s->gate[i] = g / (1.0f + expf(-g)) * s->up[i];
     }
-    matmul(s->x, s->gate, w->w_down, n, c->ffn_dim, c->dim, 1.0f);
+    matmul(s->x, s->gate, w->w_down, rows, c->ffn_dim, c->dim, 1.0f);
+}
+
+/* Copy what positions 0 .. K0-1 of PREV recorded into T (of N positions). */
+static void copy_prefix(AttentionTrace *t, const AttentionTrace *prev, size_t k0, size_t n)
+{
+    size_t pn = (size_t)prev->n_tokens, qdim = (size_t)t->n_heads * t->head_dim,
+           kvdim = (size_t)t->n_kv_heads * t->head_dim;
+    for (int l = 0; l < t->n_layers; l++) {
+        memcpy(t->q + l * n * qdim, prev->q + l * pn * qdim, k0 * qdim * sizeof(float));
+        memcpy(t->k + l * n * kvdim, prev->k + l * pn * kvdim, k0 * kvdim * sizeof(float));
+        memcpy(t->v + l * n * kvdim, prev->v + l * pn * kvdim, k0 * kvdim * sizeof(float));
+        for (int h = 0; h < t->n_heads; h++) {
+            float *dst = trace_attn(t, l, h);
+            const float *src = trace_attn(prev, l, h);
+            /* Row i < k0 has weights only on keys 0..i; the rest stay 0. */
+            for (size_t i = 0; i < k0; i++) memcpy(dst + i * n, src + i * pn, k0 * sizeof(float));
+        }
+    }
+    memcpy(t->hidden, prev->hidden, k0 * (size_t)t->dim * sizeof(float));
 }
 
 void forward_logits(const Model *m, const AttentionTrace *t, int pos, float *logits)
@@ -138,8 +163,9 @@ void forward_logits(const Model *m, const AttentionTrace *t, int pos, float *log
                 t->hidden + (size_t)pos * c->dim, 1, 0.0f, logits, 1);
 }
 
-int forward_run(const Model *m, const int32_t *tokens, int n, AttentionTrace **out, char *err,
-                size_t errlen)
+int forward_run_from(const Model *m, const AttentionTrace *prev, int keep,
+                     const int32_t *tokens, int n, AttentionTrace **out, char *err,
+                     size_t errlen)
 {
     const ModelConfig *c = &m->cfg;
     *out = NULL;
@@ -149,15 +175,19 @@ int forward_run(const Model *m, const int32_t *tokens, int n, AttentionTrace **o
     }
     if (n > c->context) {
         error_set(err, errlen, "the text is %d tokens, longer than the model's context of %d", n,
-               c->context);
+                  c->context);
         return -1;
     }
     for (int i = 0; i < n; i++)
         if (tokens[i] < 0 || tokens[i] >= c->vocab) {
             error_set(err, errlen, "token %d at position %d is outside the vocabulary (%d)",
-                   tokens[i], i, c->vocab);
+                      tokens[i], i, c->vocab);
             return -1;
         }
+    if (!prev || keep < 0) keep = 0;
+    if (prev && keep > prev->n_tokens) keep = prev->n_tokens;
+    if (keep > n - 1) keep = n - 1;
+    size_t k0 = (size_t)keep, rows = (size_t)n - k0;
     AttentionTrace *t =
         trace_new(n, c->n_layers, c->n_heads, c->n_kv_heads, c->head_dim, c->vocab, c->dim);
     RunState s;
@@ -167,17 +197,24 @@ int forward_run(const Model *m, const int32_t *tokens, int n, AttentionTrace **o
         return -1;
     }
     t->scale = 1.0f / sqrtf((float)c->head_dim);
-    for (int i = 0; i < n; i++)
-        memcpy(s.x + (size_t)i * c->dim, m->tok_embd + (size_t)tokens[i] * c->dim,
+    if (k0) copy_prefix(t, prev, k0, (size_t)n);
+    for (size_t i = 0; i < rows; i++)
+        memcpy(s.x + i * c->dim, m->tok_embd + (size_t)tokens[k0 + i] * c->dim,
                (size_t)c->dim * sizeof(float));
     rope_table(s.rope, (size_t)n, c->rope_dim, c->rope_base);
-    for (int l = 0; l < c->n_layers; l++) layer_forward(m, l, &s, t, (size_t)n);
+    for (int l = 0; l < c->n_layers; l++) layer_forward(m, l, &s, t, k0, (size_t)n);
 
     /* Keep every position's final hidden state, but compute logits only for
      * the last: the vocabulary product is the costliest and rarely needed. */
-    rmsnorm(t->hidden, s.x, m->out_norm, (size_t)n, c->dim, c->rms_eps);
+    rmsnorm(t->hidden + k0 * c->dim, s.x, m->out_norm, rows, c->dim, c->rms_eps);
     forward_logits(m, t, n - 1, t->logits_last);
     run_state_free(&s);
     *out = t;
     return 0;
+}
+
+int forward_run(const Model *m, const int32_t *tokens, int n, AttentionTrace **out, char *err,
+                size_t errlen)
+{
+    return forward_run_from(m, NULL, 0, tokens, n, out, err, errlen);
 }

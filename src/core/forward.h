@@ -22,6 +22,16 @@
 int forward_run(const Model *m, const int32_t *tokens, int n, AttentionTrace **out, char *err,
                 size_t errlen);
 
+/* The same, reusing PREV (a trace of a sentence whose first KEEP tokens equal
+ * TOKENS' first KEEP): in a causal model those positions' queries, keys,
+ * values, attention rows and hidden states cannot change, so only positions
+ * KEEP.. are computed.  PREV may be NULL (then KEEP must be 0); it is only
+ * read.  KEEP is clamped to PREV's length and to n - 1 (the last position's
+ * logits are always computed). */
+int forward_run_from(const Model *m, const AttentionTrace *prev, int keep,
+                     const int32_t *tokens, int n, AttentionTrace **out, char *err,
+                     size_t errlen);
+
 /* The logits after position POS (what the model predicts next there), from
  * the trace's final hidden state: VOCAB floats into LOGITS. */
 void forward_logits(const Model *m, const AttentionTrace *t, int pos, float *logits);
