@@ -90,8 +90,9 @@ ok $? "--dump svg: control characters and invalid UTF-8 in pieces still give wel
 run --model "$model" --bench --runs 1
 [ $rc -eq 0 ] && grep -Eq '^sgemm .*: [0-9.]+ GFLOP/s$' "$tmp/out" &&
     [ "$(grep -Ec '^ +(16|64|256) +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9]+% +[0-9.]+$' "$tmp/out")" -eq 3 ] &&
+    grep -Eq '^edit at the end of 128 tokens: full pass [0-9.]+ ms, from the unchanged prefix [0-9.]+ ms' "$tmp/out" &&
     grep -q '^peak RSS: ' "$tmp/out"
-ok $? "--bench --runs 1: the sgemm ceiling, one row per size (time, tokens/s, GFLOP/s, share), peak RSS"
+ok $? "--bench --runs 1: the sgemm ceiling, one row per size (time, tokens/s, GFLOP/s, share), the edit timing, peak RSS"
 
 long=$(awk 'BEGIN { for (i = 0; i < 600; i++) printf "a "; }')
 run --model "$model" --text "$long" --dump json

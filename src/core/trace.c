@@ -21,6 +21,7 @@ AttentionTrace *trace_new(int n_tokens, int n_layers, int n_heads, int n_kv_head
     AttentionTrace *t = calloc(1, sizeof *t);
     if (!t) return NULL;
     size_t n = (size_t)n_tokens, L = (size_t)n_layers;
+    t->refs = 1;
     t->n_tokens = n_tokens;
     t->n_layers = n_layers;
     t->n_heads = n_heads;
@@ -42,9 +43,18 @@ AttentionTrace *trace_new(int n_tokens, int n_layers, int n_heads, int n_kv_head
     return t;
 }
 
+AttentionTrace *trace_ref(AttentionTrace *t)
+{
+    if (t) __atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+    return t;
+}
+
 void trace_free(AttentionTrace *t)
 {
     if (!t) return;
+    /* The last reference frees; acquire-release orders the other holders'
+     * reads before the memory goes. */
+    if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) > 0) return;
     free(t->attn);
     free(t->q);
     free(t->k);

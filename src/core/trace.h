@@ -5,7 +5,9 @@
  * An AttentionTrace is filled by forward_run() and read by the UI, the CLI and
  * the tests.  Keeping Q and K after RoPE, and V, lets any row be recomputed
  * or explained later through the same kernel (trace_row) without another pass.
- * The caller owns the trace and frees it with trace_free().
+ * A trace is never changed once filled, so it may be shared, across threads
+ * too: trace_ref() takes another reference, trace_free() drops one and frees
+ * the trace with the last.
  */
 #ifndef ATTNSCOPE_TRACE_H
 #define ATTNSCOPE_TRACE_H
@@ -30,12 +32,14 @@ typedef struct {
     int dim;
     float *hidden;      /* (token, dim) final normalised hidden states: any
                            position's logits are one product away */
+    int refs;           /* references; 1 from trace_new */
 } AttentionTrace;
 
 /* Allocate a trace for N tokens with the given shape; NULL when out of memory. */
 AttentionTrace *trace_new(int n_tokens, int n_layers, int n_heads, int n_kv_heads,
                           int head_dim, int vocab, int dim);
-void trace_free(AttentionTrace *t); /* NULL is fine */
+void trace_free(AttentionTrace *t); /* drops a reference; NULL is fine */
+AttentionTrace *trace_ref(AttentionTrace *t); /* returns T */
 
 /* Bytes a trace of this shape holds: the formula behind trace_new's allocation. */
 size_t trace_bytes(int n_tokens, int n_layers, int n_heads, int n_kv_heads, int head_dim,

@@ -23,6 +23,7 @@ struct Worker {
     unsigned job_gen;
     bool has_result;
     WorkResult result;
+    WorkResult last;   /* the worker's own reference to what it computed last */
 };
 
 void work_result_free(WorkResult *r)
@@ -34,6 +35,12 @@ void work_result_free(WorkResult *r)
 }
 
 void work_compute(const Model *m, const char *text, size_t len, unsigned gen, WorkResult *out)
+{
+    work_compute_from(m, NULL, text, len, gen, out);
+}
+
+void work_compute_from(const Model *m, const WorkResult *prev, const char *text, size_t len,
+                       unsigned gen, WorkResult *out)
 {
     memset(out, 0, sizeof *out);
     out->gen = gen;
@@ -56,7 +63,12 @@ void work_compute(const Model *m, const char *text, size_t len, unsigned gen, Wo
     int32_t *ids = malloc((n ? n : 1) * sizeof *ids);
     if (!ids) goto oom;
     for (size_t i = 0; i < n; i++) ids[i] = out->tokens[i].id;
-    int rc = forward_run(m, ids, (int)n, &out->trace, out->message, sizeof out->message);
+    /* Positions before the first changed token are reused from PREV. */
+    int keep = 0;
+    if (prev && prev->trace && !prev->failed)
+        while (keep < prev->n && (size_t)keep < n && prev->tokens[keep].id == ids[keep]) keep++;
+    int rc = forward_run_from(m, prev ? prev->trace : NULL, keep, ids, (int)n, &out->trace,
+                              out->message, sizeof out->message);
     free(ids);
     if (rc) goto fail;
     return;
@@ -85,8 +97,19 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&w->lock);
 
         WorkResult r;
-        work_compute(w->model, text ? text : "", text ? len : 0, gen, &r);
+        work_compute_from(w->model, &w->last, text ? text : "", text ? len : 0, gen, &r);
         free(text);
+        if (!r.failed) {
+            /* Keep the tokens and a reference to the trace for the next edit. */
+            Token *copy = malloc((size_t)r.n * sizeof *copy);
+            work_result_free(&w->last);
+            if (copy) {
+                memcpy(copy, r.tokens, (size_t)r.n * sizeof *copy);
+                w->last.tokens = copy;
+                w->last.n = r.n;
+                w->last.trace = trace_ref(r.trace);
+            }
+        }
 
         pthread_mutex_lock(&w->lock);
         w->running = false;
@@ -129,6 +152,7 @@ void worker_stop(Worker *w)
     pthread_join(w->thread, NULL);
     free(w->job_text);
     if (w->has_result) work_result_free(&w->result);
+    work_result_free(&w->last);
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->cond);
     free(w);

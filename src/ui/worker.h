@@ -3,7 +3,9 @@
  * typing never waits for the model.
  *
  * The loop submits (text, generation); a newer submission replaces one not
- * yet started, so at most one pass runs and one waits.  When a result is
+ * yet started, so at most one pass runs and one waits.  The worker keeps the
+ * last trace it computed (a shared reference) and recomputes only from the
+ * first token that changed.  When a result is
  * ready the worker writes a byte to WAKE_FD (the loop polls its other end);
  * the loop takes the result and drops it if its generation is stale.
  */
@@ -38,7 +40,10 @@ bool worker_take(Worker *w, WorkResult *out);
 bool worker_busy(Worker *w);
 void work_result_free(WorkResult *r);
 
-/* The same work, synchronously: used by the worker and by tests. */
+/* The same work, synchronously: used by the worker and by tests.  PREV (may
+ * be NULL) is an earlier result whose tokens and trace may be reused. */
 void work_compute(const Model *m, const char *text, size_t len, unsigned gen, WorkResult *out);
+void work_compute_from(const Model *m, const WorkResult *prev, const char *text, size_t len,
+                       unsigned gen, WorkResult *out);
 
 #endif
