@@ -1,5 +1,6 @@
 /* cli.c - the headless commands: model description, attention dumps, benchmark. */
 #include "cli.h"
+#include "analysis.h"
 #include "error.h"
 #include "export.h"
 
@@ -213,6 +214,21 @@ static void json_dump(FILE *out, const Model *m, const CliOptions *o, const Toke
     fputs("]}}\n", out);
 }
 
+/* What every head does on the text: its pattern and numbers, one line each. */
+static void heads_dump(FILE *out, const AttentionTrace *t)
+{
+    fprintf(out, "%5s %4s  %-14s %6s %6s %6s %6s %8s\n", "layer", "head", "pattern", "score",
+            "prev", "self", "first", "entropy");
+    for (int l = 0; l < t->n_layers; l++)
+        for (int h = 0; h < t->n_heads; h++) {
+            HeadStats hs;
+            analysis_head(trace_attn(t, l, h), t->n_tokens, &hs);
+            fprintf(out, "%5d %4d  %-14s %6.3f %6.3f %6.3f %6.3f %8.3f\n", l, h,
+                    analysis_pattern_name(hs.pattern), hs.score, hs.prev, hs.self, hs.first,
+                    hs.entropy);
+        }
+}
+
 /* One head as CSV or SVG, labelled with the token pieces. */
 static int file_dump(FILE *out, const Model *m, const CliOptions *o, const Token *toks, int n,
                      const AttentionTrace *t)
@@ -241,7 +257,11 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
                                "--layer L --head H");
         return 2;
     }
-    if (o->format != DUMP_JSON && o->layer < 0) {
+    if (o->format == DUMP_HEADS && o->layer >= 0) {
+        error_set(err, errlen, "--dump heads describes every head: leave out --layer/--head");
+        return 2;
+    }
+    if (o->format != DUMP_JSON && o->format != DUMP_HEADS && o->layer < 0) {
         error_set(err, errlen, "--dump %s prints one head: give --layer L --head H",
                   o->format == DUMP_CSV ? "csv" : "svg");
         return 2;
@@ -262,6 +282,7 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
         return 2;
     }
     if (o->format == DUMP_JSON) json_dump(out, m, o, toks, (int)n, t);
+    else if (o->format == DUMP_HEADS) heads_dump(out, t);
     else file_dump(out, m, o, toks, (int)n, t);
     free(toks);
     trace_free(t);

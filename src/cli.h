@@ -11,7 +11,7 @@
 
 #include "model.h"
 
-typedef enum { DUMP_JSON, DUMP_CSV, DUMP_SVG } DumpFormat;
+typedef enum { DUMP_JSON, DUMP_CSV, DUMP_SVG, DUMP_HEADS } DumpFormat;
 
 typedef struct {
     const char *model_path;

@@ -36,6 +36,7 @@ static void usage(FILE *out)
           "  -d, --dump FORMAT      run the model on the text and print its attention:\n"
           "                         json (every layer and head, or one with --layer/--head)\n"
           "                         csv or svg (one head, needs --layer and --head)\n"
+          "                         or heads (what each head does: pattern and numbers)\n"
           "  -b, --bench            time the forward pass at 16, 64 and 256 tokens\n"
           "\n"
           "Options:\n"
@@ -187,8 +188,10 @@ int main(int argc, char **argv)
             if (strcmp(optarg, "json") == 0) o.format = DUMP_JSON;
             else if (strcmp(optarg, "csv") == 0) o.format = DUMP_CSV;
             else if (strcmp(optarg, "svg") == 0) o.format = DUMP_SVG;
+            else if (strcmp(optarg, "heads") == 0) o.format = DUMP_HEADS;
             else {
-                fprintf(stderr, "attnscope: --dump takes json, csv or svg, not '%s'\n", optarg);
+                fprintf(stderr, "attnscope: --dump takes json, csv, svg or heads, not '%s'\n",
+                        optarg);
                 return 2;
             }
             break;

@@ -26,7 +26,7 @@ run --no-such-option
 [ $rc -eq 2 ] && grep -q 'attnscope --help' "$tmp/err"
 ok $? "an unknown option exits 2 and points at --help"
 run --dump xml --model x.gguf
-[ $rc -eq 2 ] && grep -q "json, csv or svg, not 'xml'" "$tmp/err"
+[ $rc -eq 2 ] && grep -q "json, csv, svg or heads, not 'xml'" "$tmp/err"
 ok $? "--dump with a bad format exits 2 naming it"
 run --dump json
 [ $rc -eq 2 ] && grep -q 'no model given' "$tmp/err"
@@ -43,7 +43,7 @@ run --layer x --dump json --model "$model"
 ok $? "a non-numeric --layer exits 2"
 
 if [ ! -f "$model" ]; then
-    for i in 1 2 3 4 5 6 7 8 9 10 11 12; do n=$((n + 1)); echo "ok $n # SKIP ../shared not found ($model)"; done
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12 13; do n=$((n + 1)); echo "ok $n # SKIP ../shared not found ($model)"; done
     echo "1..$n"
     exit 0
 fi
@@ -86,6 +86,10 @@ printf 'bad \001\377 bytes' >"$tmp/ctl.txt"
 run --model "$model" --text-file "$tmp/ctl.txt" --dump svg --layer 0 --head 0
 [ $rc -eq 0 ] && { ! command -v xmllint >/dev/null 2>&1 || xmllint --noout "$tmp/out"; }
 ok $? "--dump svg: control characters and invalid UTF-8 in pieces still give well-formed XML"
+
+run --model "$model" --dump heads
+[ $rc -eq 0 ] && [ "$(grep -Ec '^ +[0-4] +[0-7]  (previous-token|self|first-token|broad|content) ' "$tmp/out")" -eq 40 ]
+ok $? "--dump heads: a pattern line for each of the 40 heads"
 
 run --model "$model" --bench --runs 1
 [ $rc -eq 0 ] && grep -Eq '^sgemm .*: [0-9.]+ GFLOP/s$' "$tmp/out" &&
