@@ -28,9 +28,9 @@ ok $? "an unknown option exits 2 and points at --help"
 run --dump xml --model x.gguf
 [ $rc -eq 2 ] && grep -q "json, csv, svg or heads, not 'xml'" "$tmp/err"
 ok $? "--dump with a bad format exits 2 naming it"
-run --dump json
-[ $rc -eq 2 ] && grep -q 'no model given' "$tmp/err"
-ok $? "no --model exits 2 with a message"
+ATTNSCOPE_MODEL=$tmp/elsewhere.gguf XDG_CONFIG_HOME=$tmp/none "$bin" --info >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "$tmp/elsewhere.gguf" "$tmp/err"
+ok $? "ATTNSCOPE_MODEL names the model when --model does not (a missing one: exit 1 naming it)"
 run --info --model "$tmp/missing.gguf"
 [ $rc -eq 1 ] && grep -q "$tmp/missing.gguf" "$tmp/err" && [ "$(wc -l <"$tmp/err")" -eq 1 ]
 ok $? "a missing model file exits 1 with one line naming it"
@@ -38,6 +38,11 @@ printf 'not a model at all, just text\n' >"$tmp/bad.gguf"
 run --info --model "$tmp/bad.gguf"
 [ $rc -eq 1 ] && grep -q "$tmp/bad.gguf" "$tmp/err" && [ "$(wc -l <"$tmp/err")" -eq 1 ]
 ok $? "a file that is not GGUF exits 1 with one line naming it"
+# No --model, no config, no ATTNSCOPE_MODEL: the bundled model.
+XDG_CONFIG_HOME=$tmp/none ATTNSCOPE_MODEL= "$bin" --info >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 0 ] && grep -q '^name: *tinystories-2m$' "$tmp/out" && grep -q '^layers: *6$' "$tmp/out"
+ok $? "--info with no --model describes the bundled tinystories-2m"
+
 run --layer x --dump json --model "$model"
 [ $rc -eq 2 ] && grep -q -- "--layer takes a number" "$tmp/err"
 ok $? "a non-numeric --layer exits 2"

@@ -95,6 +95,14 @@ wait_for 'STTY-DONE'
 grep -q 'EXIT=0' "$tmp/screen" && grep -q 'icanon echo' "$tmp/screen" && ! grep -q 'attnscope' "$tmp/screen"
 ok $? "q: exits 0, the screen is restored and the terminal is back in canonical echo mode"
 
+# --- no arguments: the bundled model ----------------------------------------
+start 80 24 TERM=xterm-256color LANG=C.UTF-8 XDG_CONFIG_HOME=$tmp/none ATTNSCOPE_MODEL= --
+wait_for '^ attnscope  tinystories-2m  6×5' && wait_for "│<s> $sentence"
+ok $? "no arguments: the explorer opens the bundled model on the default sentence"
+keys q
+wait_for 'STTY-DONE' && grep -q 'EXIT=0' "$tmp/screen"
+ok $? "no arguments: q exits 0"
+
 # --- 120x40: everything fits --------------------------------------------------
 start 120 40 TERM=xterm-256color LANG=C.UTF-8 -- --model "$model" --palette mono
 wait_for '^ \. → '
