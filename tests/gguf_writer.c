@@ -379,3 +379,29 @@ int gw_write_file(const GgufWriter *w, const char *path) {
     free(buf);
     return rc;
 }
+
+float gw_frand(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *state = x;
+    return (float)((x >> 11) * (1.0 / 9007199254740992.0)) * 2.0f - 1.0f;
+}
+
+void gw_add_llama_keys(GgufWriter *w, const char *arch, const char *name, int layers, int dim, int ffn, int heads,
+                       int kv_heads, int ctx, int rope_dim)
+{
+    gw_add_str(w, "general.architecture", arch ? arch : "llama");
+    gw_add_str(w, "general.name", name);
+    gw_add_u32(w, "llama.block_count", (uint32_t)layers);
+    gw_add_u32(w, "llama.embedding_length", (uint32_t)dim);
+    gw_add_u32(w, "llama.feed_forward_length", (uint32_t)ffn);
+    gw_add_u32(w, "llama.attention.head_count", (uint32_t)heads);
+    gw_add_u32(w, "llama.attention.head_count_kv", (uint32_t)kv_heads);
+    gw_add_u32(w, "llama.context_length", (uint32_t)ctx);
+    gw_add_u32(w, "llama.rope.dimension_count", (uint32_t)rope_dim);
+    gw_add_f32(w, "llama.rope.freq_base", 10000.0f);
+    gw_add_f32(w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+}

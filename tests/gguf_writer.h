@@ -55,6 +55,12 @@ void gw_quantize_q8_0(const float *x, size_t n, uint8_t *out);
 /* Bytes of N elements of TYPE (F32, F16, BF16, Q8_0). */
 size_t gw_type_bytes(GgmlType type, uint64_t n);
 
+/* ---- test weights -------------------------------------------------------- */
+
+/* A deterministic xorshift generator: the next value in [-1, 1) from *STATE
+ * (which must start non-zero), so failures reproduce. */
+float gw_frand(uint64_t *state);
+
 /* ---- whole files -------------------------------------------------------- */
 
 typedef struct GgufWriter GgufWriter;
@@ -81,6 +87,11 @@ void gw_add_array(GgufWriter *w, const char *key, GgufType elem_type, const void
 void gw_add_str_array(GgufWriter *w, const char *key, const char *const *strs, uint64_t n);
 void gw_add_f32_array(GgufWriter *w, const char *key, const float *v, uint64_t n);
 void gw_add_i32_array(GgufWriter *w, const char *key, const int32_t *v, uint64_t n);
+
+/* general.architecture ARCH (NULL: "llama"), general.name NAME and the
+ * llama.* shape keys (RoPE base 10000, RMSNorm epsilon 1e-5). */
+void gw_add_llama_keys(GgufWriter *w, const char *arch, const char *name, int layers, int dim, int ffn, int heads,
+                       int kv_heads, int ctx, int rope_dim);
 
 /* A tensor from N_DIMS dims (dims[0] fastest) and VALUES (their product of
  * floats), converted to TYPE (F32, F16, BF16 or Q8_0). */

@@ -3,17 +3,12 @@
 #include <stdlib.h>
 
 #include "attention.h"
+#include "gguf_writer.h"
 #include "tap.h"
 
 /* A tiny deterministic generator, so failures reproduce. */
-static unsigned long long rng_state = 0x9E3779B97F4A7C15ull;
-static float frand(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (float)((rng_state >> 11) * (1.0 / 9007199254740992.0)) * 2.0f - 1.0f;
-}
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static float frand(void) { return gw_frand(&rng_state); }
 
 static void hand_cases(void)
 {

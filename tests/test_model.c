@@ -26,14 +26,8 @@ typedef struct {
     const char *bad_shape;   /* write this tensor with a wrong shape */
 } Spec;
 
-static unsigned long long rng;
-static float frand(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (float)((rng >> 11) * (1.0 / 9007199254740992.0)) * 2.0f - 1.0f;
-}
+static uint64_t rng;
+static float frand(void) { return gw_frand(&rng); }
 
 static const char *pieces[] = {"<unk>", "<s>", "</s>", "▁", "a", "b", "c", "▁a", "▁b", "ab",
                                "▁ab", "bc", "▁c", "ca", "▁ca", "cab"};
@@ -56,17 +50,8 @@ static uint8_t *write_model(const Spec *s, size_t *size)
 {
     rng = 0x2545F4914F6CDD1Dull;
     GgufWriter *w = gw_new(3);
-    gw_add_str(w, "general.architecture", s->arch ? s->arch : "llama");
-    gw_add_str(w, "general.name", "tiny test model");
-    gw_add_u32(w, "llama.block_count", (uint32_t)s->layers);
-    gw_add_u32(w, "llama.embedding_length", (uint32_t)s->dim);
-    gw_add_u32(w, "llama.feed_forward_length", (uint32_t)s->ffn);
-    gw_add_u32(w, "llama.attention.head_count", (uint32_t)s->heads);
-    gw_add_u32(w, "llama.attention.head_count_kv", (uint32_t)s->kv_heads);
-    gw_add_u32(w, "llama.context_length", (uint32_t)s->ctx);
-    gw_add_u32(w, "llama.rope.dimension_count", (uint32_t)s->rope_dim);
-    gw_add_f32(w, "llama.rope.freq_base", 10000.0f);
-    gw_add_f32(w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+    gw_add_llama_keys(w, s->arch, "tiny test model", s->layers, s->dim, s->ffn, s->heads,
+                      s->kv_heads, s->ctx, s->rope_dim);
     gw_add_str(w, "tokenizer.ggml.model", "llama");
     float scores[N_PIECES];
     int32_t types[N_PIECES];

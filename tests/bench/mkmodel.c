@@ -29,14 +29,8 @@ static const Shape shapes[] = {
     {"tiny", 64, 2, 4, 128, 512, 128},
 };
 
-static unsigned long long rng = 0x9E3779B97F4A7C15ull;
-static float frand(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (float)((rng >> 11) * (1.0 / 9007199254740992.0)) * 2.0f - 1.0f;
-}
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static float frand(void) { return gw_frand(&rng); }
 
 static void tensor(GgufWriter *w, const char *name, int d0, int d1, GgmlType type, float amp)
 {
@@ -107,18 +101,9 @@ int main(int argc, char **argv)
     }
 
     GgufWriter *w = gw_new(3);
-    gw_add_str(w, "general.architecture", "llama");
-    gw_add_str(w, "general.name", s->name);
+    gw_add_llama_keys(w, NULL, s->name, s->layers, s->dim, s->ffn, s->heads, s->heads, s->ctx,
+                      s->dim / s->heads);
     gw_add_str(w, "general.description", "random weights, for speed measurements only");
-    gw_add_u32(w, "llama.block_count", (uint32_t)s->layers);
-    gw_add_u32(w, "llama.embedding_length", (uint32_t)s->dim);
-    gw_add_u32(w, "llama.feed_forward_length", (uint32_t)s->ffn);
-    gw_add_u32(w, "llama.attention.head_count", (uint32_t)s->heads);
-    gw_add_u32(w, "llama.attention.head_count_kv", (uint32_t)s->heads);
-    gw_add_u32(w, "llama.context_length", (uint32_t)s->ctx);
-    gw_add_u32(w, "llama.rope.dimension_count", (uint32_t)(s->dim / s->heads));
-    gw_add_f32(w, "llama.rope.freq_base", 10000.0f);
-    gw_add_f32(w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
     gw_add_str(w, "tokenizer.ggml.model", "llama");
     gw_add_str_array(w, "tokenizer.ggml.tokens", (const char *const *)pieces, (uint64_t)n);
     gw_add_f32_array(w, "tokenizer.ggml.scores", scores, (uint64_t)n);

@@ -28,14 +28,8 @@ typedef struct {
     int byte_pieces;     /* add <0x00>..<0xFF> */
 } Spec;
 
-static unsigned long long rng = 0x9E3779B97F4A7C15ull;
-static float frand(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (float)((rng >> 11) * (1.0 / 9007199254740992.0)) * 2.0f - 1.0f;
-}
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static float frand(void) { return gw_frand(&rng); }
 
 static const char *const base_pieces[] = {
     "<unk>", "<s>", "</s>", "\xE2\x96\x81", "a", "b", "c", "t", "h", "e", "\xE2\x96\x81" "a",
@@ -60,17 +54,8 @@ static int write_model(const char *dir, const Spec *s)
 {
     GgufWriter *w = gw_new(s->version);
     if (s->alignment) gw_add_u32(w, "general.alignment", s->alignment);
-    gw_add_str(w, "general.architecture", "llama");
-    gw_add_str(w, "general.name", s->file);
-    gw_add_u32(w, "llama.block_count", (uint32_t)s->layers);
-    gw_add_u32(w, "llama.embedding_length", (uint32_t)s->dim);
-    gw_add_u32(w, "llama.feed_forward_length", (uint32_t)s->ffn);
-    gw_add_u32(w, "llama.attention.head_count", (uint32_t)s->heads);
-    gw_add_u32(w, "llama.attention.head_count_kv", (uint32_t)s->kv_heads);
-    gw_add_u32(w, "llama.context_length", (uint32_t)s->ctx);
-    gw_add_u32(w, "llama.rope.dimension_count", (uint32_t)s->rope_dim);
-    gw_add_f32(w, "llama.rope.freq_base", 10000.0f);
-    gw_add_f32(w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+    gw_add_llama_keys(w, NULL, s->file, s->layers, s->dim, s->ffn, s->heads, s->kv_heads, s->ctx,
+                      s->rope_dim);
     gw_add_str(w, "tokenizer.ggml.model", "llama");
 
     int n = N_BASE + (s->byte_pieces ? 256 : 0);
