@@ -120,7 +120,8 @@ done
 ok $? "120x40: the column labels include every token${missing:+ (missing:$missing)}"
 # The math panel for 'it' (query 15) in layer 0, head 0, all 21 keys in view.
 keys Left Left Left Left Left x
-wait_for 'math · layer 0 · head 0 · query 15'
+# The footer is drawn last: once it is there, the whole panel is.
+wait_for 'math · layer 0 · head 0 · query 15' && wait_for 'Σ w·v: \|out\|'
 ok $? "x: the math panel for the query"
 "$bin" --model "$model" --dump json --layer 0 --head 0 --query 15 >"$tmp/math.json"
 sed -n 's/.*"weight":\[\([^]]*\)\].*/\1/p' "$tmp/math.json" | tr ',' '\n' >"$tmp/want"

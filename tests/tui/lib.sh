@@ -54,13 +54,26 @@ EOS
 
 screen() { tm capture-pane -p "$@"; }
 
+# settle: capture until two captures in a row agree, so a screen caught in
+# the middle of a redraw (a slow sanitizer build) is not what gets checked.
+settle() {
+    j=0
+    while [ $j -lt 40 ]; do
+        sleep 0.05
+        screen >"$tmp/screen2" 2>/dev/null
+        cmp -s "$tmp/screen" "$tmp/screen2" && return 0
+        mv "$tmp/screen2" "$tmp/screen"
+        j=$((j + 1))
+    done
+}
+
 # wait_for PATTERN [SECONDS]: poll the screen until grep -E finds PATTERN.
 wait_for() {
     limit=$(( ${2:-20} * 20 ))
     i=0
     while [ $i -lt $limit ]; do
         screen >"$tmp/screen" 2>/dev/null
-        grep -Eq -- "$1" "$tmp/screen" && return 0
+        grep -Eq -- "$1" "$tmp/screen" && { settle; return 0; }
         sleep 0.05
         i=$((i + 1))
     done
