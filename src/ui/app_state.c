@@ -169,7 +169,7 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
         return NEED_DRAW;
     case ACT_TOGGLE_PREDICT:
         s->predict = !s->predict, s->multi = s->math = s->pinned = false;
-        return NEED_DRAW;
+        return NEED_DRAW | NEED_ROW; /* the panel's numbers are computed on demand */
     case ACT_TOGGLE_VALUES: s->show_values = !s->show_values; return NEED_DRAW;
     case ACT_HELP:
         if (s->mode != MODE_HELP) s->help_return = s->mode;

@@ -152,8 +152,12 @@ oom:
 void scene_update(Scene *s, const AppState *st)
 {
     if (!s->have) return;
-    forward_logits(s->model, s->res.trace, st->query, s->logits);
-    top_next(s->logits, s->res.trace->vocab, s->next_id[1], s->next_p[1]);
+    /* The vocabulary product is the costliest step of a cursor move on a
+     * large model: only when the next-token panel shows its result. */
+    if (st->predict) {
+        forward_logits(s->model, s->res.trace, st->query, s->logits);
+        top_next(s->logits, s->res.trace->vocab, s->next_id[1], s->next_p[1]);
+    }
     const AttentionTrace *t = s->res.trace;
     int n = s->res.n, H = t->n_heads;
     AttentionRow row = {NULL, NULL, NULL};

@@ -39,7 +39,8 @@ typedef struct {
     float *weight;      /* (n) softmax of scaled: the head's row */
     float *out;         /* (head_dim) sum of weight_j * v_j */
     /* What the model predicts next, after the sentence [0] and after the
-     * query token [1]: the SCENE_NEXT most probable tokens. */
+     * query token [1] (computed only while the next-token panel is open):
+     * the SCENE_NEXT most probable tokens. */
     int next_id[2][SCENE_NEXT];
     float next_p[2][SCENE_NEXT];
     float *logits;      /* (vocab) scratch */
