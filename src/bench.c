@@ -3,10 +3,11 @@
  * 16, 64 and 256 tokens against the machine's own sgemm throughput measured
  * in the same run, the recomputation of one query row, load time, peak RSS.
  *
- * FLOPs counted for a pass over n tokens (multiply-adds count 2):
- *   projections  2·n·d·(2·H·hd + 2·KV·hd)     (Q, K, V, output)
- *   feed-forward 2·n·d·ffn·3                  (gate, up, down)
- *   attention    2·2·hd·H·n(n+1)/2            (q·k and the weighted sum of
+ * FLOPs counted for a pass over n tokens (multiply-adds count 2), per layer
+ * times the L layers, plus the logits:
+ *   projections  L·2·n·d·(2·H·hd + 2·KV·hd)   (Q, K, V, output)
+ *   feed-forward L·2·n·d·ffn·3                (gate, up, down)
+ *   attention    L·2·2·hd·H·n(n+1)/2          (q·k and the weighted sum of
  *                                              values over the causal half)
  *   logits       2·d·vocab                    (the last position only)
  * Norms, RoPE, softmax and SiLU (O(n·d)) are not counted.
@@ -64,8 +65,9 @@ static int bench_forward(const Model *m, const int32_t *ids, int n, int runs, do
 double bench_flops(const ModelConfig *c, int n)
 {
     double d = c->dim, H = c->n_heads, KV = c->n_kv_heads, hd = c->head_dim, N = n;
-    return 2 * N * d * (2 * H * hd + 2 * KV * hd) + 2 * N * d * c->ffn_dim * 3 +
-           4 * hd * H * N * (N + 1) / 2 + 2 * d * c->vocab;
+    double layer = 2 * N * d * (2 * H * hd + 2 * KV * hd) + 2 * N * d * c->ffn_dim * 3 +
+                   4 * hd * H * N * (N + 1) / 2;
+    return c->n_layers * layer + 2 * d * c->vocab;
 }
 
 /* GFLOP/s of cblas_sgemm on (m × k)·(k × n): the median of at least 5 runs

@@ -102,6 +102,29 @@ run --model "$model" --bench --runs 1
     grep -Eq '^edit at the end of 128 tokens: full pass [0-9.]+ ms, from the unchanged prefix [0-9.]+ ms' "$tmp/out" &&
     grep -q '^peak RSS: ' "$tmp/out"
 ok $? "--bench --runs 1: the sgemm ceiling, one row per size (time, tokens/s, GFLOP/s, share), the edit timing, peak RSS"
+# GFLOP/s must be the documented FLOP count (src/bench.c) over the time,
+# every layer counted: recompute it from --info's shape.
+cp "$tmp/out" "$tmp/bench"
+run --model "$model" --info
+awk -v info="$tmp/out" '
+    BEGIN {
+        while ((getline line < info) > 0) {
+            split(line, f, ":"); v = f[2]; gsub(/ /, "", v)
+            if (f[1] == "layers") L = v; else if (f[1] == "heads") H = v
+            else if (f[1] == "kv heads") KV = v; else if (f[1] == "embedding") d = v
+            else if (f[1] == "head size") hd = v; else if (f[1] == "feed-forward") ffn = v
+            else if (f[1] == "vocabulary") V = v
+        }
+    }
+    $1 ~ /^(16|64|256)$/ && $4 ~ /^[0-9.]+$/ {
+        n = $1
+        flops = L * (2*n*d*(2*H*hd + 2*KV*hd) + 2*n*d*ffn*3 + 4*hd*H*n*(n+1)/2) + 2*d*V
+        want = flops / ($2 / 1e3) / 1e9
+        rows++
+        if (L == 0 || $4 < want * 0.97 - 0.01 || $4 > want * 1.03 + 0.01) bad++
+    }
+    END { exit !(rows == 3 && bad == 0) }' "$tmp/bench"
+ok $? "--bench: GFLOP/s equals the documented FLOP count (all layers) over the measured time"
 
 long=$(awk 'BEGIN { for (i = 0; i < 600; i++) printf "a "; }')
 run --model "$model" --text "$long" --dump json
