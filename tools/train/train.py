@@ -48,6 +48,8 @@ def main():
     ap.add_argument("--ckpt_every", type=int, default=200)
     ap.add_argument("--max_seconds", type=float, default=0,
                     help="wall-time budget: LR schedule and stop follow whichever of steps/time runs out first (0 = steps only)")
+    ap.add_argument("--init", default="",
+                    help="start from this checkpoint's weights (same shape); the optimizer starts fresh")
     ap.add_argument("--seed", type=int, default=1337)
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
@@ -67,6 +69,12 @@ def main():
                  vocab_size=sp.get_piece_size(), max_seq_len=a.ctx,
                  dropout=a.dropout, tied=not a.untied)
     model = Transformer(cfg)
+    if a.init:
+        # continue an earlier run: its weights, this run's schedule and data order
+        ck = torch.load(a.init, map_location="cpu")
+        model.load_state_dict(ck["model"])
+        print(f"init from {a.init}: step {ck['step']}, {ck['tokens']} tokens, "
+              f"valid {ck['valid_loss']:.4f}", flush=True)
     nparam = model.n_params()
     print(f"config {cfg.to_dict()}\nparams {nparam}", flush=True)
 
