@@ -11,6 +11,7 @@
  *            tiny  (width 64, 2 layers, 4 heads, ffn 128, vocab 512, context 128)
  *     TYPE   f32, f16 or q8_0 (norms stay F32)
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,8 +111,13 @@ int main(int argc, char **argv)
     gw_add_i32_array(w, "tokenizer.ggml.token_type", types, (uint64_t)n);
     gw_add_u32(w, "tokenizer.ggml.bos_token_id", 1);
 
-    /* Amplitudes that keep activations in a sane range. */
-    float a = 1.0f / (float)s->dim, af = 1.0f / (float)s->ffn;
+    /* Amplitudes (uniform ±amp) chosen so that every part of the network
+     * counts, which is what makes a reference check of these models able to
+     * fail: q·k/√hd has a standard deviation near 2, so attention is peaked
+     * rather than uniform; the attention and feed-forward outputs are
+     * comparable to the residual stream they are added to. */
+    float a = 1.5f / sqrtf((float)s->dim), aqk = 2.5f / sqrtf((float)s->dim),
+          af = 1.5f / sqrtf((float)s->ffn);
     int d = s->dim;
     tensor(w, "token_embd.weight", d, s->vocab, type, 1.0f);
     for (int l = 0; l < s->layers; l++) {
@@ -119,14 +125,14 @@ int main(int argc, char **argv)
 #define T(suffix, d0, d1, amp) \
     (snprintf(name, sizeof name, "blk.%d." suffix ".weight", l), tensor(w, name, d0, d1, type, amp))
         T("attn_norm", d, 0, 0);
-        T("attn_q", d, d, 8 * a);
-        T("attn_k", d, d, 8 * a);
-        T("attn_v", d, d, 4 * a);
-        T("attn_output", d, d, 4 * a);
+        T("attn_q", d, d, aqk);
+        T("attn_k", d, d, aqk);
+        T("attn_v", d, d, a);
+        T("attn_output", d, d, a);
         T("ffn_norm", d, 0, 0);
-        T("ffn_gate", d, s->ffn, 4 * a);
-        T("ffn_up", d, s->ffn, 4 * a);
-        T("ffn_down", s->ffn, d, 4 * af);
+        T("ffn_gate", d, s->ffn, a);
+        T("ffn_up", d, s->ffn, a);
+        T("ffn_down", s->ffn, d, af);
 #undef T
     }
     tensor(w, "output_norm.weight", d, 0, type, 0);
