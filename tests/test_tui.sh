@@ -207,4 +207,17 @@ keys C-c
 wait_for 'STTY-DONE'
 grep -q 'EXIT=0' "$tmp/screen" && grep -q 'icanon echo' "$tmp/screen"
 ok $? "Ctrl-C: exits 0 with the terminal restored"
+# --- editing a sentence wider than the screen --------------------------------
+echo 'Once upon a time there was a little girl who loved to play in the big park.' >"$tmp/long.txt"
+start 60 20 TERM=xterm-256color LANG=C.UTF-8 -- --model "$model" --text-file "$tmp/long.txt"
+wait_for '^ \. → '
+keys e
+wait_for 'sentence \(editing\)'
+# Home and a key in one write: the sentence was panned to its end, and the
+# letter typed at the start must be on screen, not scrolled off to the left.
+keys Home x
+wait_for '│xOnce upon a time'
+ok $? "editing a long sentence: Home then a letter shows the letter at the start"
+keys C-c
+wait_for 'STTY-DONE'
 finish

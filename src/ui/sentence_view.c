@@ -76,7 +76,10 @@ static void draw_edit(WINDOW *w, const ViewData *v, int width)
     bool utf8 = v->theme->utf8;
     int cx = ui_text_width(st->text, st->edit, utf8);
     int *pan = &v->pans->sentence_x;
-    if (cx < *pan) *pan = cx;
+    /* Scrolling left, keep a quarter of the line of context before the
+     * cursor: a pan left over from the token view (or Home and a key read
+     * together) must not hide what was just typed at the start. */
+    if (cx < *pan) *pan = cx > width / 4 ? cx - width / 4 : 0;
     if (cx >= *pan + width) *pan = cx - width + 1;
     /* Skip the panned-off columns, then draw what fits. */
     size_t start = 0;
