@@ -56,6 +56,7 @@ typedef struct {
     Worker *worker;
     TermKey *tk;
     int wake[2];
+    bool submit_pending; /* the text changed: a pass to start once drawn */
     char message[300];
     bool have_message;
     bool message_from_compute; /* cleared by the next good result */
@@ -142,7 +143,7 @@ static void draw(App *a)
         .scene = &a->scene,
         .st = &a->st,
         .theme = &a->theme,
-        .computing = a->worker && worker_busy(a->worker),
+        .computing = a->submit_pending || (a->worker && worker_busy(a->worker)),
         .message = a->have_message ? a->message : (a->st.note ? a->st.note : NULL),
         .pans = &a->pans,
     };
@@ -249,7 +250,7 @@ static void handle_key(App *a, const TermKeyKey *k)
     Action act = keymap_lookup(a->st.mode, &u);
     unsigned need = app_state_apply(&a->st, act, &u);
     if (act != ACT_NONE) set_message(a, NULL);
-    if (need & NEED_FORWARD) worker_submit(a->worker, a->st.text, a->st.len, a->st.text_gen);
+    if (need & NEED_FORWARD) a->submit_pending = true;
     if (need & NEED_ROW) scene_update(&a->scene, &a->st);
     if (need & NEED_FULL) clearok(curscr, TRUE);
     if (need & NEED_SAVE) save_head(a);
@@ -330,6 +331,13 @@ static void loop(App *a)
             clearok(curscr, TRUE);
         }
         if (redraw || resized) draw(a);
+        /* Start the pass only after the keys' echo is on the screen: waking
+         * the worker first lets it (and OpenBLAS's threads) take the CPU
+         * from this redraw.  A burst of keys read at once starts one pass. */
+        if (a->submit_pending) {
+            a->submit_pending = false;
+            worker_submit(a->worker, a->st.text, a->st.len, a->st.text_gen);
+        }
     }
 }
 
