@@ -556,6 +556,17 @@ int gguf_open(Gguf **out, const char *path, char *err, size_t errlen) {
     return open_common(out, map, size, path, map, err, errlen);
 }
 
+void gguf_tensor_release(const Gguf *g, const GgufTensor *t)
+{
+    if (!g || !g->map || !t || t->n_bytes == 0) return;
+    /* Whole pages inside the tensor only: a neighbour sharing a page may
+     * still be in use. */
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)t->data + page - 1) / page * page;
+    uintptr_t hi = ((uintptr_t)t->data + t->n_bytes) / page * page;
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 void gguf_close(Gguf *g) {
     if (!g) return;
     for (uint64_t i = 0; g->kv && i < g->n_kv; i++) free(g->kv[i].arr_strs);

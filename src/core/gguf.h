@@ -124,6 +124,12 @@ const char *ggml_type_name(uint32_t t); /* "F32", "Q8_0", ... or "unknown" */
 int gguf_tensor_to_f32(const GgufTensor *t, uint64_t first, uint64_t count, float *dst,
                        char *err, size_t errlen);
 
+/* Tell the kernel the mapped bytes of T are no longer needed (after they
+ * were converted to another form): their pages leave the process's resident
+ * set.  Only for a file opened with gguf_open (a private read-only mapping,
+ * so reading T again later still works); a no-op for buffers. */
+void gguf_tensor_release(const Gguf *g, const GgufTensor *t);
+
 /* IEEE half and bfloat16 to float; exposed for tests and for the model. */
 float gguf_f16_to_f32(uint16_t h);
 float gguf_bf16_to_f32(uint16_t h);

@@ -93,6 +93,9 @@ static int bind(Model *m, const char *name, uint64_t d0, uint64_t d1, const floa
     m->owned = owned;
     m->owned[m->n_owned++] = buf;
     if (gguf_tensor_to_f32(t, 0, t->n_elements, buf, err, errlen)) return -1;
+    /* The converted copy is what the passes read: let the file's pages go,
+     * or an F16 model would be resident twice over (1.5x its F32 size). */
+    gguf_tensor_release(m->gguf, t);
     *out = buf;
     return 0;
 }
