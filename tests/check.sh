@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check.sh - the whole test suite: build and `make check` twice (a plain
 # -Werror build, then AddressSanitizer + UndefinedBehaviorSanitizer), then
-# `make distcheck`; ends with one line "N passed, M failed, K skipped".
+# `make distcheck`; with FUZZ_SECONDS set, each libFuzzer harness for that
+# many seconds (build-fuzz/); ends with one line "N passed, M failed, K skipped".
 # Run from anywhere; builds go to build/ and build-asan/ in the source tree.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,8 +35,24 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} build build-asan -
 echo "== distcheck"
 (cd build && make -j"$jobs" distcheck >distcheck.out 2>&1) || { tail -40 build/distcheck.out; echo "distcheck failed"; status=1; }
 
+# Fuzzing, when FUZZ_SECONDS is set (CI sets 60): each harness runs that
+# long from the seeds and the committed crash inputs; each is one result.
+fuzz_pass=0 fuzz_fail=0 fuzz_skip=0
+if [ -n "${FUZZ_SECONDS:-}" ]; then
+    echo "== fuzz: $FUZZ_SECONDS s per harness"
+    sh tests/fuzz/run.sh build-fuzz "$FUZZ_SECONDS" >build-fuzz.out 2>&1
+    grep -v '^fuzz: building' build-fuzz.out
+    if grep -q '^fuzz: skipped' build-fuzz.out; then
+        fuzz_skip=1
+    else
+        fuzz_pass=$(grep -Ec '^fuzz_[a-z]+: [0-9]+ execs .* 0 crashes' build-fuzz.out)
+        fuzz_fail=$(grep -Ec '^fuzz_[a-z]+: .* [1-9][0-9]* crash' build-fuzz.out)
+        [ "$fuzz_pass" -gt 0 ] || fuzz_fail=$((fuzz_fail + 1)) # nothing ran: a failure
+    fi
+fi
+
 # Count every TAP result of both passes.
-pass=0 fail=0 skipped=0
+pass=$fuzz_pass fail=$fuzz_fail skipped=$fuzz_skip
 for trs in build/tests/*.trs build-asan/tests/*.trs; do
     [ -f "$trs" ] || continue
     while read -r _ res; do
