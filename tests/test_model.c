@@ -333,6 +333,24 @@ static void check_incremental(const char *label, Spec s)
     }
     ok(cases == 21 && worst < 3e-5,
        "%s: extending from each of 21 shared prefixes equals a full pass (worst %.2g, relative for vectors)", label, worst);
+
+    /* Cancellation: a raised flag stops the pass with nothing to free; a
+     * lowered one changes nothing. */
+    atomic_bool stop;
+    atomic_init(&stop, true);
+    AttentionTrace *t = (AttentionTrace *)&stop, *plain = NULL;
+    int rc = forward_run_cancellable(m, NULL, 0, a, 20, &stop, &t, err, sizeof err);
+    ok(rc == FORWARD_CANCELLED && t == NULL && strcmp(err, "cancelled") == 0,
+       "%s: a raised cancel flag gives FORWARD_CANCELLED and no trace", label);
+    atomic_store(&stop, false);
+    rc = forward_run_cancellable(m, NULL, 0, a, 20, &stop, &t, err, sizeof err);
+    int rc2 = forward_run(m, a, 20, &plain, err, sizeof err);
+    size_t na = (size_t)s.layers * s.heads * 20 * 20;
+    ok(rc == 0 && rc2 == 0 && t && plain && memcmp(t->attn, plain->attn, na * sizeof(float)) == 0 &&
+           memcmp(t->logits_last, plain->logits_last, N_PIECES * sizeof(float)) == 0,
+       "%s: with the flag down the pass equals forward_run exactly", label);
+    if (rc == 0) trace_free(t);
+    trace_free(plain);
     model_close(m);
     free(buf);
 }

@@ -167,6 +167,13 @@ int forward_run_from(const Model *m, const AttentionTrace *prev, int keep,
                      const int32_t *tokens, int n, AttentionTrace **out, char *err,
                      size_t errlen)
 {
+    return forward_run_cancellable(m, prev, keep, tokens, n, NULL, out, err, errlen);
+}
+
+int forward_run_cancellable(const Model *m, const AttentionTrace *prev, int keep,
+                            const int32_t *tokens, int n, const atomic_bool *cancel,
+                            AttentionTrace **out, char *err, size_t errlen)
+{
     const ModelConfig *c = &m->cfg;
     *out = NULL;
     if (n <= 0) {
@@ -202,7 +209,15 @@ int forward_run_from(const Model *m, const AttentionTrace *prev, int keep,
         memcpy(s.x + i * c->dim, m->tok_embd + (size_t)tokens[k0 + i] * c->dim,
                (size_t)c->dim * sizeof(float));
     rope_table(s.rope, (size_t)n, c->rope_dim, c->rope_base);
-    for (int l = 0; l < c->n_layers; l++) layer_forward(m, l, &s, t, k0, (size_t)n);
+    for (int l = 0; l < c->n_layers; l++) {
+        if (cancel && atomic_load_explicit(cancel, memory_order_relaxed)) {
+            run_state_free(&s);
+            trace_free(t);
+            error_set(err, errlen, "cancelled");
+            return FORWARD_CANCELLED;
+        }
+        layer_forward(m, l, &s, t, k0, (size_t)n);
+    }
 
     /* Keep every position's final hidden state, but compute logits only for
      * the last: the vocabulary product is the costliest and rarely needed. */

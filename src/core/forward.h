@@ -10,6 +10,7 @@
 #ifndef ATTNSCOPE_FORWARD_H
 #define ATTNSCOPE_FORWARD_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,15 @@ int forward_run(const Model *m, const int32_t *tokens, int n, AttentionTrace **o
 int forward_run_from(const Model *m, const AttentionTrace *prev, int keep,
                      const int32_t *tokens, int n, AttentionTrace **out, char *err,
                      size_t errlen);
+
+/* forward_run_from that gives up when *CANCEL becomes true (checked before
+ * each layer; CANCEL may be NULL): then it returns FORWARD_CANCELLED, *out
+ * stays NULL and nothing needs freeing.  For a pass whose text has already
+ * been replaced. */
+#define FORWARD_CANCELLED 1
+int forward_run_cancellable(const Model *m, const AttentionTrace *prev, int keep,
+                            const int32_t *tokens, int n, const atomic_bool *cancel,
+                            AttentionTrace **out, char *err, size_t errlen);
 
 /* The logits after position POS (what the model predicts next there), from
  * the trace's final hidden state: VOCAB floats into LOGITS. */

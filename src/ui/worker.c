@@ -18,6 +18,7 @@ struct Worker {
     bool stop;
     bool running;      /* a pass is under way */
     bool has_job;
+    atomic_bool cancel; /* set by a submission while a pass runs */
     char *job_text;
     size_t job_len;
     unsigned job_gen;
@@ -41,6 +42,13 @@ void work_compute(const Model *m, const char *text, size_t len, unsigned gen, Wo
 
 void work_compute_from(const Model *m, const WorkResult *prev, const char *text, size_t len,
                        unsigned gen, WorkResult *out)
+{
+    work_compute_cancellable(m, prev, text, len, gen, NULL, out);
+}
+
+void work_compute_cancellable(const Model *m, const WorkResult *prev, const char *text,
+                              size_t len, unsigned gen, const atomic_bool *cancel,
+                              WorkResult *out)
 {
     memset(out, 0, sizeof *out);
     out->gen = gen;
@@ -67,9 +75,10 @@ void work_compute_from(const Model *m, const WorkResult *prev, const char *text,
     int keep = 0;
     if (prev && prev->trace && !prev->failed)
         while (keep < prev->n && (size_t)keep < n && prev->tokens[keep].id == ids[keep]) keep++;
-    int rc = forward_run_from(m, prev ? prev->trace : NULL, keep, ids, (int)n, &out->trace,
-                              out->message, sizeof out->message);
+    int rc = forward_run_cancellable(m, prev ? prev->trace : NULL, keep, ids, (int)n, cancel,
+                                     &out->trace, out->message, sizeof out->message);
     free(ids);
+    if (rc == FORWARD_CANCELLED) out->cancelled = true;
     if (rc) goto fail;
     return;
 oom:
@@ -94,11 +103,20 @@ static void *worker_main(void *arg)
         w->job_text = NULL;
         w->has_job = false;
         w->running = true;
+        atomic_store(&w->cancel, false);
         pthread_mutex_unlock(&w->lock);
 
         WorkResult r;
-        work_compute_from(w->model, &w->last, text ? text : "", text ? len : 0, gen, &r);
+        work_compute_cancellable(w->model, &w->last, text ? text : "", text ? len : 0, gen,
+                                 &w->cancel, &r);
         free(text);
+        if (r.cancelled) {
+            /* A newer text is waiting: no result, no wake-up; take it next. */
+            work_result_free(&r);
+            pthread_mutex_lock(&w->lock);
+            w->running = false;
+            continue;
+        }
         if (!r.failed) {
             /* Keep the tokens and a reference to the trace for the next edit. */
             Token *copy = malloc((size_t)r.n * sizeof *copy);
@@ -131,6 +149,7 @@ Worker *worker_start(const Model *m, int wake_fd)
     if (!w) return NULL;
     w->model = m;
     w->wake_fd = wake_fd;
+    atomic_init(&w->cancel, false);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
     if (pthread_create(&w->thread, NULL, worker_main, w)) {
@@ -168,6 +187,7 @@ void worker_submit(Worker *w, const char *text, size_t len, unsigned gen)
     w->job_len = copy ? len : 0;
     w->job_gen = gen;
     w->has_job = true;
+    if (w->running) atomic_store(&w->cancel, true); /* its text is stale now */
     pthread_cond_signal(&w->cond);
     pthread_mutex_unlock(&w->lock);
 }

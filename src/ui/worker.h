@@ -3,7 +3,8 @@
  * typing never waits for the model.
  *
  * The loop submits (text, generation); a newer submission replaces one not
- * yet started, so at most one pass runs and one waits.  The worker keeps the
+ * yet started and cancels the one running (between layers), so at most one
+ * pass runs and one waits, and the newest text's result comes soonest.  The worker keeps the
  * last trace it computed (a shared reference) and recomputes only from the
  * first token that changed.  When a result is
  * ready the worker writes a byte to WAKE_FD (the loop polls its other end);
@@ -12,6 +13,7 @@
 #ifndef ATTNSCOPE_WORKER_H
 #define ATTNSCOPE_WORKER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -21,6 +23,7 @@
 typedef struct {
     unsigned gen;
     int failed;         /* non-zero: message holds why, trace is NULL */
+    bool cancelled;     /* given up for a newer text (failed is set too) */
     char message[256];
     char *text;         /* the text computed, owned by the result */
     size_t len;
@@ -45,5 +48,9 @@ void work_result_free(WorkResult *r);
 void work_compute(const Model *m, const char *text, size_t len, unsigned gen, WorkResult *out);
 void work_compute_from(const Model *m, const WorkResult *prev, const char *text, size_t len,
                        unsigned gen, WorkResult *out);
+/* The same, giving up (out->cancelled) when *CANCEL becomes true. */
+void work_compute_cancellable(const Model *m, const WorkResult *prev, const char *text,
+                              size_t len, unsigned gen, const atomic_bool *cancel,
+                              WorkResult *out);
 
 #endif
