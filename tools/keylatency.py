@@ -651,9 +651,9 @@ class Run:
                 if st is None or not st[1]:
                     in_flight[0] = False
         t0, t1 = self.type_and_echo(b, "second key", note)
-        self.ex.wait(self.settled(n + 2), "the forward passes to end", self.args.timeout)
+        t2 = self.ex.wait(self.settled(n + 2), "the forward passes to end", self.args.timeout)
         self.undo(2)
-        return t1 - t0, in_flight[0]
+        return t1 - t0, in_flight[0], t2 - t0
 
 
 def parse_size(s):
@@ -763,6 +763,7 @@ def main():
             all_passes.append(p)
             all_echoes.append(e)
         idle_echo, busy_echo, passes, missed, delays, early_pass = [], [], [], [], [], 0
+        busy_result = []  # second key -> its result drawn, when A's pass was in flight
         for i in range(args.trials):
             e, p, seen = run.idle_trial(b)
             idle_echo.append(e)
@@ -777,8 +778,10 @@ def main():
                 delay = max(0.0, statistics.median(all_passes) / 2
                             - statistics.median(all_echoes))
             delays.append(delay)
-            e2, ok = run.busy_trial(a, b, delay)
+            e2, ok, r2 = run.busy_trial(a, b, delay)
             (busy_echo if ok else missed).append(e2)
+            if ok:
+                busy_result.append(r2)
             if args.verbose:
                 print(f"  trial {i + 1:>3}: idle echo {e * 1000:7.2f} ms  pass "
                       f"{p * 1000:8.2f} ms{'' if seen else ' (done before the echo)'}  "
@@ -828,10 +831,13 @@ def main():
         summary("echo, nothing computing (idle)", idle_echo),
         summary("echo, a forward pass in flight (busy)", busy_echo),
         summary("forward pass (idle key -> 'computing…' off)", passes),
+        summary("busy: second key -> 'computing…' off", busy_result),
         "",
         "  echo: from writing the key to the pty until the typed character is drawn",
         "  on the sentence line.  forward pass: from the key of an idle trial until",
         "  the indicator goes off (tokenize, the pass, the redraw with the result).",
+        "  busy, second key -> off: until the result for the text with both keys is",
+        "  drawn; the first key's pass was in flight when the second key came.",
     ]
     notes = []
     if missed:
