@@ -48,6 +48,15 @@ ok $? "30x8: says the terminal is too small"
 tm resize-window -x 80 -y 24
 wait_for '^ \. → '
 ok $? "30x8 grown to 80x24: the explorer appears"
+# Down to a single cell and back: nothing to draw there, but no crash.
+for size in 1x1 2x1 1x2 3x3 12x2 39x11 40x12 1x1; do
+    tm resize-window -x "${size%x*}" -y "${size#*x}"
+    sleep 0.1
+done
+tm resize-window -x 80 -y 24
+wait_for '┌ heads ─' && wait_for '^ \. → ' && ! grep -q 'EXIT=' "$tmp/screen"
+ok $? "resized down to 1x1 (and 2x1, 1x2, 3x3, 12x2, 39x11) and back: still running, a valid screen"
+
 i=0
 while [ $i -lt 50 ]; do
     tm resize-window -x $((40 + i % 50)) -y $((12 + i % 20)); i=$((i + 1))
@@ -56,6 +65,18 @@ tm resize-window -x 80 -y 24
 keys C-l
 wait_for '┌ heads ─' && wait_for '^ \. → '
 ok $? "50 resizes in a row leave a valid 80x24 screen"
+
+# Bytes that are not UTF-8 typed while editing: tmux (like libtermkey for a
+# real terminal) passes each bad sequence on as U+FFFD, which is kept, shown,
+# tokenized as byte pieces (ref260K has no piece for it) and computed.
+keys e
+wait_for 'sentence \(editing\)'
+tm send-keys -H 20 ff fe c3 28 e2 82
+wait_for 'tired\. ���\(�' && grep -q 'editing: 58 bytes' "$tmp/screen"
+ok $? "not-UTF-8 bytes typed in edit mode: four U+FFFD and '(' in the text (58 bytes)"
+keys Enter End
+wait_for '^ <0xBD> → ' && ! grep -q 'EXIT=' "$tmp/screen"
+ok $? "not-UTF-8 bytes typed: recomputed, the last token is the byte piece <0xBD>, still running"
 keys q
 wait_for 'STTY-DONE' && grep -q 'EXIT=0' "$tmp/screen"
 ok $? "after the resizes: q exits 0"
