@@ -166,6 +166,8 @@ void worker_stop(Worker *w)
     if (!w) return;
     pthread_mutex_lock(&w->lock);
     w->stop = true;
+    /* Quitting (or a dropped terminal) must not wait for a long pass. */
+    atomic_store(&w->cancel, true);
     pthread_cond_signal(&w->cond);
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
