@@ -19,6 +19,11 @@ class Config:
     norm_eps: float = 1e-5
     rope_theta: float = 10000.0
     dropout: float = 0.0
+    # dropout on the attention weights; < 0 means "same as dropout". Dropping
+    # weights after the softmax penalises sharp heads (a head that puts all
+    # its weight on one token loses everything when that weight is dropped),
+    # so the explorer's model trains with it off.
+    attn_dropout: float = -1.0
     tied: bool = True
 
     def to_dict(self):
@@ -63,7 +68,7 @@ class Attention(nn.Module):
         self.wk = nn.Linear(cfg.dim, self.nkv * self.hd, bias=False)
         self.wv = nn.Linear(cfg.dim, self.nkv * self.hd, bias=False)
         self.wo = nn.Linear(self.nh * self.hd, cfg.dim, bias=False)
-        self.attn_drop = nn.Dropout(cfg.dropout)
+        self.attn_drop = nn.Dropout(cfg.dropout if cfg.attn_dropout < 0 else cfg.attn_dropout)
         self.resid_drop = nn.Dropout(cfg.dropout)
 
     def forward(self, x, cos, sin, mask):
