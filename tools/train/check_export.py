@@ -15,6 +15,8 @@ import torch
 import sentencepiece as spm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# the shared corpus sits beside the repository: <repo>/../shared/corpus
+CORPUS = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "corpus"))
 sys.path.insert(0, HERE)
 import gguf_io as G
 from model import Config, Transformer
@@ -160,7 +162,7 @@ def main():
             print("FAIL C vs numpy"); ok = False
 
     # 4. tokenization agreement
-    lines = [l for l in open("/work/shared/corpus/tinystories-valid.txt", encoding="utf-8")
+    lines = [l for l in open(os.path.join(CORPUS, "tinystories-valid.txt"), encoding="utf-8")
              .read().split("\n") if l and l != "<|endoftext|>"]
     random.Random(0).shuffle(lines)
     # lines must fit the context (BOS + tokens <= ctx)

@@ -10,6 +10,8 @@ import torch
 import sentencepiece as spm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# the shared corpus sits beside the repository: <repo>/../shared/corpus
+CORPUS = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "corpus"))
 sys.path.insert(0, HERE)
 import gguf_io as G
 from model import Config, Transformer
@@ -46,8 +48,8 @@ def main():
             for j in range(0, len(x), 32):
                 tot += model(x[j:j + 32], y[j:j + 32])[1].item() * len(x[j:j + 32])
         return tot / len(x)
-    train = encode_file(sp, "/work/shared/corpus/tinystories-train.txt")
-    valid = encode_file(sp, "/work/shared/corpus/tinystories-valid.txt")
+    train = encode_file(sp, os.path.join(CORPUS, "tinystories-train.txt"))
+    valid = encode_file(sp, os.path.join(CORPUS, "tinystories-valid.txt"))
     vst = list(range(0, len(valid) - T - 1, T))
     tst = np.random.default_rng(0).integers(0, len(train) - T - 1, size=len(vst))
     train_eval, valid_eval = loss_on(train, tst), loss_on(valid, vst)

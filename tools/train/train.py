@@ -10,6 +10,8 @@ import sentencepiece as spm
 from model import Config, Transformer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# the shared corpus sits beside the repository: <repo>/../shared/corpus
+CORPUS = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "corpus"))
 
 
 def encode_file(sp, path):
@@ -26,8 +28,8 @@ def encode_file(sp, path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tok", default=os.path.join(HERE, "out", "tok2048.model"))
-    ap.add_argument("--train", default="/work/shared/corpus/tinystories-train.txt")
-    ap.add_argument("--valid", default="/work/shared/corpus/tinystories-valid.txt")
+    ap.add_argument("--train", default=os.path.join(CORPUS, "tinystories-train.txt"))
+    ap.add_argument("--valid", default=os.path.join(CORPUS, "tinystories-valid.txt"))
     ap.add_argument("--out", default=os.path.join(HERE, "out"))
     ap.add_argument("--dim", type=int, default=160)
     ap.add_argument("--layers", type=int, default=6)

@@ -5,6 +5,8 @@ import argparse, os, sys
 import sentencepiece as spm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# the shared corpus sits beside the repository: <repo>/../shared/corpus
+CORPUS = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "corpus"))
 
 def stories(path):
     with open(path, encoding="utf-8") as f:
@@ -16,7 +18,7 @@ def stories(path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--train", default="/work/shared/corpus/tinystories-train.txt")
+    ap.add_argument("--train", default=os.path.join(CORPUS, "tinystories-train.txt"))
     ap.add_argument("--vocab", type=int, default=2048)
     ap.add_argument("--out", default=os.path.join(HERE, "out"))
     a = ap.parse_args()
