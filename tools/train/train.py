@@ -38,6 +38,8 @@ def main():
     ap.add_argument("--ffn", type=int, default=432)
     ap.add_argument("--ctx", type=int, default=256)
     ap.add_argument("--dropout", type=float, default=0.1)
+    ap.add_argument("--rope_theta", type=float, default=10000.0,
+                    help="RoPE base (llama.rope.freq_base)")
     ap.add_argument("--attn_dropout", type=float, default=-1.0,
                     help="dropout on attention weights (default: same as --dropout)")
     ap.add_argument("--untied", action="store_true")
@@ -71,7 +73,7 @@ def main():
     cfg = Config(dim=a.dim, n_layers=a.layers, n_heads=a.heads,
                  n_kv_heads=a.kv_heads or a.heads, ffn_dim=a.ffn,
                  vocab_size=sp.get_piece_size(), max_seq_len=a.ctx,
-                 dropout=a.dropout, attn_dropout=a.attn_dropout,
+                 dropout=a.dropout, attn_dropout=a.attn_dropout, rope_theta=a.rope_theta,
                  tied=not a.untied)
     model = Transformer(cfg)
     if a.init:
