@@ -15,11 +15,10 @@ import torch
 import sentencepiece as spm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# the shared corpus sits beside the repository: <repo>/../shared/corpus
-CORPUS = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "corpus"))
 sys.path.insert(0, HERE)
 import gguf_io as G
 from model import Config, Transformer
+from train import CORPUS
 
 ODD = ["", " ", "  leading spaces", "trailing spaces   ", "tab\there", "new\nline",
        "Numbers 12345 and 3.14!", "ALL CAPS SHOUTING", "naïve café – “quotes” €5",

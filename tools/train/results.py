@@ -10,12 +10,10 @@ import torch
 import sentencepiece as spm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# the shared corpus sits beside the repository: <repo>/../shared/corpus
-CORPUS = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "corpus"))
 sys.path.insert(0, HERE)
 import gguf_io as G
 from model import Config, Transformer
-from train import encode_file
+from train import CORPUS, encode_file
 from check_export import numpy_forward
 
 PROMPTS = ["Once upon a time", "The cat sat on the mat because"]

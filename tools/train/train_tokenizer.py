@@ -5,8 +5,8 @@ import argparse, os, sys
 import sentencepiece as spm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# the shared corpus sits beside the repository: <repo>/../shared/corpus
-CORPUS = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "corpus"))
+sys.path.insert(0, HERE)
+from train import CORPUS  # noqa: E402
 
 def stories(path):
     with open(path, encoding="utf-8") as f:
