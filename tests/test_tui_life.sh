@@ -72,17 +72,10 @@ t1=$(date +%s.%N)
 tm resize-window -x 80 -y 24
 # The explorer may still be working through the queued resizes (slowly, in a
 # sanitizer build) and a screen that holds still for 50 ms can be one of
-# them, so poll for the old screen for up to 10 s rather than take the
-# first settled one.
-j=0 rc=1
-while [ $j -lt 200 ]; do
-    screen >"$tmp/after"
-    cmp -s "$tmp/before" "$tmp/after" && { rc=0; break; }
-    sleep 0.05
-    j=$((j + 1))
-done
-[ $rc -eq 0 ] || diff "$tmp/before" "$tmp/after" | sed 's/^/# /'
-ok $rc "100 resizes in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, then 80x24: the same screen as before"
+# them, so wait up to 10 s for the old screen rather than take the first
+# settled one.
+wait_screen "$tmp/before" 10
+ok $? "100 resizes in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, then 80x24: the same screen as before"
 kill -0 "$pid" 2>/dev/null
 ok $? "after the resize storm the explorer is still running"
 keys q

@@ -84,6 +84,22 @@ wait_for() {
 
 keys() { tm send-keys "$@"; }
 
+# wait_screen FILE [SECONDS]: poll until the whole screen equals FILE; on
+# failure print the difference. For a screen that must come back exactly,
+# where one that merely holds still (settle) may be a stale frame.
+wait_screen() {
+    limit=$(( ${2:-10} * 20 ))
+    i=0
+    while [ $i -lt $limit ]; do
+        screen >"$tmp/screen" 2>/dev/null
+        cmp -s "$1" "$tmp/screen" && return 0
+        sleep 0.05
+        i=$((i + 1))
+    done
+    diff "$1" "$tmp/screen" | sed 's/^/# /'
+    return 1
+}
+
 # wait_gone PATTERN [SECONDS]: poll until PATTERN is no longer on the screen.
 wait_gone() {
     limit=$(( ${2:-20} * 20 ))
