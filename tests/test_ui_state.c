@@ -10,7 +10,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <math.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +23,7 @@
 #include <unistd.h>
 
 #include "app_state.h"
+#include "forward.h"
 #include "keymap.h"
 #include "model.h"
 #include "scene.h"
@@ -887,6 +892,25 @@ static bool wait_result(Worker *w, int fd, unsigned gen, double timeout, WorkRes
     return false;
 }
 
+/* The K most probable ids of LOGITS with their softmax probabilities, by a
+ * plain selection (the scene's own ranking is what is under test). */
+static void top_by_logit(const float *logits, int vocab, int *ids, float *p)
+{
+    double max = logits[0], sum = 0;
+    for (int v = 1; v < vocab; v++) max = fmax(max, logits[v]);
+    for (int v = 0; v < vocab; v++) sum += exp(logits[v] - max);
+    for (int k = 0; k < SCENE_NEXT; k++) {
+        int best = -1;
+        for (int v = 0; v < vocab; v++) {
+            bool used = false;
+            for (int j = 0; j < k; j++) used |= ids[j] == v;
+            if (!used && (best < 0 || logits[v] > logits[best])) best = v;
+        }
+        ids[k] = best;
+        p[k] = (float)(exp(logits[best] - max) / sum);
+    }
+}
+
 static bool same_tokens(const Token *a, int na, const Token *b, int nb)
 {
     if (na != nb) return false;
@@ -997,6 +1021,48 @@ static void test_scene(const Model *m, bool have_locale)
     st.mean = false;
     ok(scene_matrix(&sc, &st) == trace_attn(t, 4, 3), "mean off: the head's matrix again");
 
+    /* The next-token panel.  After the sentence: the same ranking as the
+     * pass's own last logits.  After the query: in a causal model what it
+     * predicts there is what a pass over the text up to the query predicts
+     * last, an independent computation of the same numbers. */
+    st.predict = true;
+    for (int q = 0; q < n; q += 7) {
+        st.query = q, st.key = q;
+        scene_update(&sc, &st);
+        int32_t prefix[32];
+        for (int i = 0; i <= q; i++) prefix[i] = sc.res.tokens[i].id;
+        AttentionTrace *pt = NULL;
+        char perr[256] = "";
+        if (!ok(forward_run(m, prefix, q + 1, &pt, perr, sizeof perr) == 0,
+                "a pass over tokens 0..%d", q)) {
+            diag("%s", perr);
+            continue;
+        }
+        int want[SCENE_NEXT];
+        float wantp[SCENE_NEXT];
+        top_by_logit(pt->logits_last, pt->vocab, want, wantp);
+        int same = 0;
+        double pdiff = 0;
+        for (int k = 0; k < SCENE_NEXT; k++) {
+            same += sc.next_id[1][k] == want[k];
+            if (fabs(sc.next_p[1][k] - wantp[k]) > pdiff) pdiff = fabs(sc.next_p[1][k] - wantp[k]);
+        }
+        ok(same == SCENE_NEXT && pdiff <= 1e-4,
+           "predicted after query %d: the top %d of a pass over tokens 0..%d (ids %d/%d, p %.3f/%.3f)",
+           q, SCENE_NEXT, q, sc.next_id[1][0], want[0], sc.next_p[1][0], wantp[0]);
+        trace_free(pt);
+    }
+    {
+        int want[SCENE_NEXT];
+        float wantp[SCENE_NEXT];
+        top_by_logit(t->logits_last, t->vocab, want, wantp);
+        int same = 0;
+        for (int k = 0; k < SCENE_NEXT; k++) same += sc.next_id[0][k] == want[k];
+        is_int(same, SCENE_NEXT, "predicted after the sentence: the top %d of the last logits",
+               SCENE_NEXT);
+    }
+    st.predict = false;
+
     /* Labels and the text as shown. */
     is_str(sc.label[0], "<s>", "label 0: BOS shows its piece");
     is_str(sc.shown[0], "", "BOS covers no text");
@@ -1101,6 +1167,42 @@ static void test_scene(const Model *m, bool have_locale)
     app_state_free(&st);
 }
 
+/* The largest difference between two traces over everything they record
+ * (attention, Q, K, V, hidden states, last logits), relative to 1 + |value|
+ * since logits and activations reach tens and a product over fewer rows may
+ * round differently; INFINITY when their shapes differ. */
+static double trace_diff(const AttentionTrace *a, const AttentionTrace *b)
+{
+    if (!a || !b || a->n_tokens != b->n_tokens || a->n_layers != b->n_layers ||
+        a->n_heads != b->n_heads || a->n_kv_heads != b->n_kv_heads ||
+        a->head_dim != b->head_dim || a->vocab != b->vocab || a->dim != b->dim)
+        return INFINITY;
+    size_t n = (size_t)a->n_tokens, L = (size_t)a->n_layers, hd = (size_t)a->head_dim;
+    const struct { const float *x, *y; size_t len; } parts[] = {
+        {a->attn, b->attn, L * (size_t)a->n_heads * n * n},
+        {a->q, b->q, L * n * (size_t)a->n_heads * hd},
+        {a->k, b->k, L * n * (size_t)a->n_kv_heads * hd},
+        {a->v, b->v, L * n * (size_t)a->n_kv_heads * hd},
+        {a->hidden, b->hidden, n * (size_t)a->dim},
+        {a->logits_last, b->logits_last, (size_t)a->vocab},
+    };
+    double worst = 0;
+    for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++)
+        for (size_t i = 0; i < parts[p].len; i++) {
+            double y = parts[p].y[i], d = fabs(parts[p].x[i] - y) / (1.0 + fabs(y));
+            if (!(d <= worst)) worst = d; /* NaN counts as the worst */
+        }
+    return worst;
+}
+
+static atomic_bool stop_returned;
+static void *stop_thread(void *w)
+{
+    worker_stop(w);
+    atomic_store(&stop_returned, true);
+    return NULL;
+}
+
 static void test_worker(const Model *m)
 {
     const char *t1 = "Once upon a time there was a dog.";
@@ -1162,11 +1264,66 @@ static void test_worker(const Model *m)
     ok(got && !f.failed && f.n == 1 && f.trace, "an empty text is one token (BOS)");
     if (got) work_result_free(&f);
 
-    /* Stopping with a job queued and a result untaken must not hang or leak. */
+    /* Edits after completed passes: each pass reuses the positions before
+     * the first changed token from the worker's last result, and must give
+     * what a pass over the whole new text gives (to 1e-4: OpenBLAS rounds
+     * differently on the worker's thread, by ~1e-5; a stale position moves
+     * the values by 0.1 and more).  The texts change in the
+     * middle (reusing one position too many would keep a stale token), at
+     * the end, and not at all. */
+    const char *edits[] = {
+        "The cat sat on the mat because it was tired.",
+        "The dog sat on the mat because it was tired.",
+        "The dog sat on the mat because it was tired. It slept.",
+        "The dog sat on the rug because it was tired. It slept.",
+        "The dog sat on the rug because it was tired. It slept.",
+        "The dog",
+    };
+    for (unsigned e = 0; e < sizeof edits / sizeof edits[0]; e++) {
+        unsigned gen = 10 + e;
+        worker_submit(w, edits[e], strlen(edits[e]), gen);
+        got = wait_result(w, fds[0], gen, 20.0, &f, &stale, &order_ok);
+        if (!ok(got && !f.failed, "edit %u: the worker's result arrives", e)) {
+            if (got) work_result_free(&f);
+            continue;
+        }
+        WorkResult full;
+        work_compute(m, edits[e], strlen(edits[e]), gen, &full);
+        double d = trace_diff(f.trace, full.trace);
+        ok(same_tokens(f.tokens, f.n, full.tokens, full.n) && d <= 1e-4,
+           "edit %u \"%s\": the incremental pass equals a whole pass (max diff %.2g)", e,
+           edits[e], d);
+        work_result_free(&full);
+        work_result_free(&f);
+    }
+
+    /* The same through work_compute_from, with the earlier result given. */
+    WorkResult a, b, full;
+    work_compute(m, edits[0], strlen(edits[0]), 20, &a);
+    work_compute_from(m, &a, edits[1], strlen(edits[1]), 21, &b);
+    work_compute(m, edits[1], strlen(edits[1]), 21, &full);
+    double d = trace_diff(b.trace, full.trace);
+    ok(!a.failed && !b.failed && d <= 1e-5,
+       "work_compute_from after a change at token 2 equals a whole pass (max diff %.2g)", d);
+    d = trace_diff(a.trace, full.trace);
+    ok(d > 1e-3, "and the two texts' traces do differ (max diff %.2g)", d);
+    work_result_free(&a), work_result_free(&b), work_result_free(&full);
+
+    /* Stopping with a job queued and a result untaken must return (and, under
+     * the sanitizers, leak nothing): joined from a thread, watched by a clock. */
     worker_submit(w, t1, strlen(t1), 5);
     worker_submit(w, t2, strlen(t2), 6);
-    worker_stop(w);
-    ok(1, "worker_stop with work pending returns");
+    atomic_store(&stop_returned, false);
+    pthread_t stopper;
+    double t0 = now_s(), waited = 0;
+    if (ok(pthread_create(&stopper, NULL, stop_thread, w) == 0, "a thread to stop the worker")) {
+        while (!atomic_load(&stop_returned) && (waited = now_s() - t0) < 10.0)
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
+        bool returned = atomic_load(&stop_returned);
+        ok(returned, "worker_stop with work pending returns within 10 s (%.3f s)", waited);
+        if (returned) pthread_join(stopper, NULL);
+        else pthread_detach(stopper);
+    }
     worker_stop(NULL);
     close(fds[0]);
     close(fds[1]);
