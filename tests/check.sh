@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
 # check.sh - the whole test suite: build and `make check` twice (a plain
 # -Werror build, then AddressSanitizer + UndefinedBehaviorSanitizer), then
-# `make distcheck`; with FUZZ_SECONDS set, each libFuzzer harness for that
-# many seconds (build-fuzz/); ends with one line "N passed, M failed, K skipped".
+# `make distcheck` (whose own `make check` is counted too); with FUZZ_SECONDS
+# set, each libFuzzer harness for that many seconds (build-fuzz/); ends with
+# one line "N passed, M failed, K skipped".
 # Run from anywhere; builds go to build/ and build-asan/ in the source tree.
+#
+# ATTNSCOPE_REQUIRE_ALL=1 (CI sets it): nothing may be skipped; a test that
+# would skip for want of ../shared, tmux, numpy or clang fails, and so does
+# fuzzing that cannot run.  ATTNSCOPE_TEST_TIMEOUT: seconds one test may
+# take (tests/run_test.sh; default 600).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 jobs=$(nproc 2>/dev/null || echo 2)
 status=0
+require=${ATTNSCOPE_REQUIRE_ALL:-0}
+# distcheck builds in a copy of the tree from which ../shared is not beside
+# it: name the real one (the tests' own default when it is not set).
+if [ -z "${ATTNSCOPE_SHARED:-}" ] && [ -d "$top/../shared" ]; then
+    ATTNSCOPE_SHARED=$(cd "$top/../shared" && pwd)
+    export ATTNSCOPE_SHARED
+fi
 
 autoreconf -fi >/dev/null 2>&1 || { autoreconf -fi; echo "autoreconf failed"; exit 1; }
 
 build() { # build DIR CONFIGURE-FLAGS...
     local dir=$1; shift
-    rm -rf "$dir" && mkdir -p "$dir" && cd "$dir" || return 1
+    # (distcheck leaves its tree read-only.)
+    chmod -R u+w "$dir" 2>/dev/null; rm -rf "$dir" && mkdir -p "$dir" && cd "$dir" || return 1
     echo "== $dir: configure $*"
     "$top/configure" --enable-werror "$@" >configure.out 2>&1 || { cat configure.out; cd "$top"; return 1; }
     echo "== $dir: make check"
@@ -33,7 +47,15 @@ build build || status=1
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} build build-asan --enable-sanitizers || status=1
 
 echo "== distcheck"
-(cd build && make -j"$jobs" distcheck >distcheck.out 2>&1) || { tail -40 build/distcheck.out; echo "distcheck failed"; status=1; }
+# Keep the unpacked tree afterwards (am__post_remove_distdir) so that its
+# test results can be counted below; it is removed before the next run.
+distdir=build/attnscope-dist
+(cd build && make -j"$jobs" distcheck am__post_remove_distdir=: >distcheck.out 2>&1) ||
+    { tail -40 build/distcheck.out; echo "distcheck failed"; status=1; }
+for d in build/attnscope-*/; do
+    [ -d "$d/_build" ] && { rm -rf "$distdir"; mv "$d" "$distdir"; }
+done
+grep -E '^(FAIL|ERROR|XPASS|SKIP)' "$distdir"/_build/sub/tests/*.log 2>/dev/null | sed 's/^/distcheck: /'
 
 # Fuzzing, when FUZZ_SECONDS is set (CI sets 60): each harness runs that
 # long from the seeds and the committed crash inputs; each is one result.
@@ -43,17 +65,28 @@ if [ -n "${FUZZ_SECONDS:-}" ]; then
     sh tests/fuzz/run.sh build-fuzz "$FUZZ_SECONDS" >build-fuzz.out 2>&1
     grep -v '^fuzz: building' build-fuzz.out
     if grep -q '^fuzz: skipped' build-fuzz.out; then
-        fuzz_skip=1
+        if [ "$require" = 1 ]; then
+            echo "fuzz: required, but skipped"; fuzz_fail=1
+        else
+            fuzz_skip=1
+        fi
     else
-        fuzz_pass=$(grep -Ec '^fuzz_[a-z]+: [0-9]+ execs .* 0 crashes' build-fuzz.out)
+        # A harness passes when it ran at least one input and nothing crashed;
+        # one that ran none (or printed no line) fails.
+        fuzz_pass=$(grep -Ec '^fuzz_[a-z]+: [1-9][0-9]* execs .* 0 crashes' build-fuzz.out)
         fuzz_fail=$(grep -Ec '^fuzz_[a-z]+: .* [1-9][0-9]* crash' build-fuzz.out)
-        [ "$fuzz_pass" -gt 0 ] || fuzz_fail=$((fuzz_fail + 1)) # nothing ran: a failure
+        zero=$(grep -Ec '^fuzz_[a-z]+: 0 execs' build-fuzz.out)
+        want=$(sed -n 's/^FUZZ_HARNESSES="\(.*\)"/\1/p' tests/fuzz/lib.sh | wc -w)
+        fuzz_fail=$((fuzz_fail + zero))
+        ran=$((fuzz_pass + fuzz_fail))
+        [ "$ran" -ge "$want" ] && [ "$ran" -gt 0 ] ||
+            { echo "fuzz: $ran of $want harnesses reported"; fuzz_fail=$((fuzz_fail + 1)); }
     fi
 fi
 
 # Count every TAP result of both passes.
 pass=$fuzz_pass fail=$fuzz_fail skipped=$fuzz_skip
-for trs in build/tests/*.trs build-asan/tests/*.trs; do
+for trs in build/tests/*.trs build-asan/tests/*.trs "$distdir"/_build/sub/tests/*.trs; do
     [ -f "$trs" ] || continue
     while read -r _ res; do
         case $res in
