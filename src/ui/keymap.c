@@ -1,124 +1,252 @@
-/* keymap.c - see keymap.h.  The help overlay and the man page list these. */
+/* keymap.c - see keymap.h.  Two tables per mode: the bindings, and the help
+ * that lists them (for the overlay and, in the same words, the man page). */
 #include "keymap.h"
 
-#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
-static bool is_ctrl(const UiKey *k, char c)
-{
-    return k->kind == UIKEY_CHAR && (k->mods & UIMOD_CTRL) && k->codepoint == (uint32_t)c;
-}
-
-static Action edit_lookup(const UiKey *k)
-{
-    bool ctrl = k->mods & UIMOD_CTRL;
-    switch (k->kind) {
-    case UIKEY_ENTER:
-    case UIKEY_ESCAPE: return ACT_EDIT_DONE;
-    case UIKEY_LEFT: return ctrl ? ACT_EDIT_WORD_LEFT : ACT_EDIT_LEFT;
-    case UIKEY_RIGHT: return ctrl ? ACT_EDIT_WORD_RIGHT : ACT_EDIT_RIGHT;
-    case UIKEY_HOME: return ACT_EDIT_HOME;
-    case UIKEY_END: return ACT_EDIT_END;
-    case UIKEY_BACKSPACE: return ACT_EDIT_BACKSPACE;
-    case UIKEY_DELETE: return ACT_EDIT_DELETE;
-    case UIKEY_CHAR:
-        /* Emacs-style line keys, as a shell's line editor has them. */
-        if (is_ctrl(k, 'c')) return ACT_QUIT;
-        if (is_ctrl(k, 'a')) return ACT_EDIT_HOME;
-        if (is_ctrl(k, 'e')) return ACT_EDIT_END;
-        if (is_ctrl(k, 'b')) return ACT_EDIT_LEFT;
-        if (is_ctrl(k, 'f')) return ACT_EDIT_RIGHT;
-        if (is_ctrl(k, 'h')) return ACT_EDIT_BACKSPACE;
-        if (is_ctrl(k, 'd')) return ACT_EDIT_DELETE;
-        if (is_ctrl(k, 'l')) return ACT_REDRAW;
-        if (k->mods & (UIMOD_CTRL | UIMOD_ALT)) return ACT_NONE;
-        return k->utf8[0] ? ACT_EDIT_INSERT : ACT_NONE;
-    default: return ACT_NONE;
-    }
-}
-
+/* One binding: a key of KIND (for UIKEY_CHAR, code point CH; with Ctrl, the
+ * lower-case letter) pressed with modifiers M where (M & CARE) == MODS.  The
+ * rows of a mode never match the same key, so their order does not matter. */
 typedef struct {
+    UiKeyKind kind;
     uint32_t ch;
+    int mods, care;
     Action action;
-} CharKey;
+} Binding;
 
-static const CharKey normal_chars[] = {
-    {'q', ACT_QUIT},          {'h', ACT_QUERY_PREV},     {'l', ACT_QUERY_NEXT},
-    {'k', ACT_QUERY_PREV},    {'j', ACT_QUERY_NEXT},     {'g', ACT_QUERY_FIRST},
-    {'G', ACT_QUERY_LAST},    {',', ACT_KEY_PREV},       {'<', ACT_KEY_PREV},
-    {'.', ACT_KEY_NEXT},      {'>', ACT_KEY_NEXT},       {']', ACT_LAYER_NEXT},
-    {'[', ACT_LAYER_PREV},    {'n', ACT_HEAD_NEXT},      {'p', ACT_HEAD_PREV},
-    {'a', ACT_TOGGLE_MEAN},   {'m', ACT_TOGGLE_MULTI},   {'x', ACT_TOGGLE_MATH},
-    {'t', ACT_TOGGLE_PREDICT}, {'s', ACT_SAVE},          {'c', ACT_PIN},
-    {'o', ACT_OVERVIEW},      {'v', ACT_TOGGLE_VALUES},  {'e', ACT_EDIT_START},
-    {'?', ACT_HELP},
+/* Whatever the modifiers. */
+#define ANY(kind, act) {kind, 0, 0, 0, act}
+/* Without Shift / with Shift, whatever else is held. */
+#define NOSHIFT(kind, act) {kind, 0, 0, UIMOD_SHIFT, act}
+#define SHIFT(kind, act) {kind, 0, UIMOD_SHIFT, UIMOD_SHIFT, act}
+/* The same without Ctrl / with Ctrl. */
+#define NOCTRL(kind, act) {kind, 0, 0, UIMOD_CTRL, act}
+#define CTRL(kind, act) {kind, 0, UIMOD_CTRL, UIMOD_CTRL, act}
+/* A character without Ctrl or Alt (Shift is how terminals report capitals). */
+#define CH(c, act) {UIKEY_CHAR, c, 0, UIMOD_CTRL | UIMOD_ALT, act}
+/* Ctrl and a letter, whatever else is held. */
+#define CTRL_CH(c, act) {UIKEY_CHAR, c, UIMOD_CTRL, UIMOD_CTRL, act}
+
+static const Binding normal_keys[] = {
+    NOSHIFT(UIKEY_LEFT, ACT_QUERY_PREV), NOSHIFT(UIKEY_RIGHT, ACT_QUERY_NEXT),
+    ANY(UIKEY_UP, ACT_QUERY_PREV),       ANY(UIKEY_DOWN, ACT_QUERY_NEXT),
+    CH('h', ACT_QUERY_PREV),             CH('l', ACT_QUERY_NEXT),
+    CH('k', ACT_QUERY_PREV),             CH('j', ACT_QUERY_NEXT),
+    ANY(UIKEY_HOME, ACT_QUERY_FIRST),    ANY(UIKEY_END, ACT_QUERY_LAST),
+    CH('g', ACT_QUERY_FIRST),            CH('G', ACT_QUERY_LAST),
+    SHIFT(UIKEY_LEFT, ACT_KEY_PREV),     SHIFT(UIKEY_RIGHT, ACT_KEY_NEXT),
+    CH(',', ACT_KEY_PREV),               CH('.', ACT_KEY_NEXT),
+    CH('<', ACT_KEY_PREV),               CH('>', ACT_KEY_NEXT),
+    NOSHIFT(UIKEY_TAB, ACT_HEAD_NEXT),   SHIFT(UIKEY_TAB, ACT_HEAD_PREV),
+    CH('n', ACT_HEAD_NEXT),              CH('p', ACT_HEAD_PREV),
+    ANY(UIKEY_PAGEDOWN, ACT_LAYER_NEXT), ANY(UIKEY_PAGEUP, ACT_LAYER_PREV),
+    CH(']', ACT_LAYER_NEXT),             CH('[', ACT_LAYER_PREV),
+    CH('a', ACT_TOGGLE_MEAN),            CH('m', ACT_TOGGLE_MULTI),
+    CH('x', ACT_TOGGLE_MATH),            CH('t', ACT_TOGGLE_PREDICT),
+    CH('v', ACT_TOGGLE_VALUES),          CH('s', ACT_SAVE),
+    CH('c', ACT_PIN),                    CH('o', ACT_OVERVIEW),
+    CH('e', ACT_EDIT_START),             CH('?', ACT_HELP),
+    ANY(UIKEY_ESCAPE, ACT_CLOSE),        CTRL_CH('l', ACT_REDRAW),
+    CH('q', ACT_QUIT),                   CTRL_CH('c', ACT_QUIT),
 };
 
-/* The overview: h l k j [ ] move the selection over heads and layers. */
-static const CharKey overview_chars[] = {
-    {'q', ACT_QUIT},       {'h', ACT_HEAD_PREV},  {'l', ACT_HEAD_NEXT},
-    {'k', ACT_LAYER_PREV}, {'[', ACT_LAYER_PREV}, {'j', ACT_LAYER_NEXT},
-    {']', ACT_LAYER_NEXT}, {'o', ACT_OVERVIEW_OPEN}, {'?', ACT_HELP},
+/* Emacs-style line keys beside the arrows, as a shell's line editor has them. */
+static const Binding edit_keys[] = {
+    NOCTRL(UIKEY_LEFT, ACT_EDIT_LEFT),        NOCTRL(UIKEY_RIGHT, ACT_EDIT_RIGHT),
+    CTRL_CH('b', ACT_EDIT_LEFT),              CTRL_CH('f', ACT_EDIT_RIGHT),
+    CTRL(UIKEY_LEFT, ACT_EDIT_WORD_LEFT),     CTRL(UIKEY_RIGHT, ACT_EDIT_WORD_RIGHT),
+    ANY(UIKEY_HOME, ACT_EDIT_HOME),           ANY(UIKEY_END, ACT_EDIT_END),
+    CTRL_CH('a', ACT_EDIT_HOME),              CTRL_CH('e', ACT_EDIT_END),
+    ANY(UIKEY_BACKSPACE, ACT_EDIT_BACKSPACE), CTRL_CH('h', ACT_EDIT_BACKSPACE),
+    ANY(UIKEY_DELETE, ACT_EDIT_DELETE),       CTRL_CH('d', ACT_EDIT_DELETE),
+    ANY(UIKEY_ENTER, ACT_EDIT_DONE),          ANY(UIKEY_ESCAPE, ACT_EDIT_DONE),
+    CTRL_CH('l', ACT_REDRAW),                 CTRL_CH('c', ACT_QUIT),
 };
 
-/* A character key outside edit mode: Ctrl-C quits and Ctrl-L redraws
- * everywhere; other modified keys do nothing; plain ones come from TABLE. */
-static Action char_lookup(const CharKey *table, size_t n, const UiKey *k)
-{
-    if (is_ctrl(k, 'c')) return ACT_QUIT;
-    if (is_ctrl(k, 'l')) return ACT_REDRAW;
-    if (k->mods & (UIMOD_CTRL | UIMOD_ALT)) return ACT_NONE;
-    for (size_t i = 0; i < n; i++)
-        if (table[i].ch == k->codepoint) return table[i].action;
-    return ACT_NONE;
-}
+/* Any other key closes the overlay (the text and the other rows say so). */
+static const Binding help_keys[] = {
+    {UIKEY_CHAR, 'q', 0, UIMOD_SHIFT | UIMOD_ALT | UIMOD_CTRL, ACT_QUIT},
+    CTRL_CH('c', ACT_QUIT),
+};
 
-static Action normal_lookup(const UiKey *k)
-{
-    bool shift = k->mods & UIMOD_SHIFT;
-    switch (k->kind) {
-    case UIKEY_LEFT: return shift ? ACT_KEY_PREV : ACT_QUERY_PREV;
-    case UIKEY_RIGHT: return shift ? ACT_KEY_NEXT : ACT_QUERY_NEXT;
-    case UIKEY_UP: return ACT_QUERY_PREV;
-    case UIKEY_DOWN: return ACT_QUERY_NEXT;
-    case UIKEY_HOME: return ACT_QUERY_FIRST;
-    case UIKEY_END: return ACT_QUERY_LAST;
-    case UIKEY_TAB: return shift ? ACT_HEAD_PREV : ACT_HEAD_NEXT;
-    case UIKEY_PAGEDOWN: return ACT_LAYER_NEXT;
-    case UIKEY_PAGEUP: return ACT_LAYER_PREV;
-    case UIKEY_ESCAPE: return ACT_CLOSE;
-    case UIKEY_ENTER: return ACT_NONE;
-    case UIKEY_CHAR: return char_lookup(normal_chars, sizeof normal_chars / sizeof normal_chars[0], k);
-    default: return ACT_NONE;
-    }
-}
+/* The overview: the selection moves over heads (across) and layers (down). */
+static const Binding overview_keys[] = {
+    ANY(UIKEY_LEFT, ACT_HEAD_PREV),       ANY(UIKEY_RIGHT, ACT_HEAD_NEXT),
+    CH('h', ACT_HEAD_PREV),               CH('l', ACT_HEAD_NEXT),
+    SHIFT(UIKEY_TAB, ACT_HEAD_PREV),      NOSHIFT(UIKEY_TAB, ACT_HEAD_NEXT),
+    ANY(UIKEY_UP, ACT_LAYER_PREV),        ANY(UIKEY_DOWN, ACT_LAYER_NEXT),
+    CH('k', ACT_LAYER_PREV),              CH('j', ACT_LAYER_NEXT),
+    ANY(UIKEY_PAGEUP, ACT_LAYER_PREV),    ANY(UIKEY_PAGEDOWN, ACT_LAYER_NEXT),
+    CH('[', ACT_LAYER_PREV),              CH(']', ACT_LAYER_NEXT),
+    ANY(UIKEY_ENTER, ACT_OVERVIEW_OPEN),  CH('o', ACT_OVERVIEW_OPEN),
+    ANY(UIKEY_ESCAPE, ACT_CLOSE),         CH('?', ACT_HELP),
+    CTRL_CH('l', ACT_REDRAW),             CH('q', ACT_QUIT),
+    CTRL_CH('c', ACT_QUIT),
+};
 
-/* The overview: arrows move the selection over layers and heads. */
-static Action overview_lookup(const UiKey *k)
+#define N_OF(a) (sizeof a / sizeof a[0])
+
+/* A mode's bindings, and what the keys they leave out do: a character typed
+ * as text (one with UTF-8 and without Ctrl or Alt), and any other key. */
+typedef struct {
+    Mode mode;
+    const Binding *keys;
+    size_t n_keys;
+    Action text, other;
+} ModeKeys;
+
+static const ModeKeys mode_keys[] = {
+    {MODE_NORMAL, normal_keys, N_OF(normal_keys), ACT_NONE, ACT_NONE},
+    {MODE_EDIT, edit_keys, N_OF(edit_keys), ACT_EDIT_INSERT, ACT_NONE},
+    {MODE_HELP, help_keys, N_OF(help_keys), ACT_CLOSE, ACT_CLOSE},
+    {MODE_OVERVIEW, overview_keys, N_OF(overview_keys), ACT_NONE, ACT_NONE},
+};
+
+static bool binding_matches(const Binding *b, const UiKey *k)
 {
-    switch (k->kind) {
-    case UIKEY_LEFT: return ACT_HEAD_PREV;
-    case UIKEY_RIGHT: return ACT_HEAD_NEXT;
-    case UIKEY_TAB: return k->mods & UIMOD_SHIFT ? ACT_HEAD_PREV : ACT_HEAD_NEXT;
-    case UIKEY_UP: case UIKEY_PAGEUP: return ACT_LAYER_PREV;
-    case UIKEY_DOWN: case UIKEY_PAGEDOWN: return ACT_LAYER_NEXT;
-    case UIKEY_ENTER: return ACT_OVERVIEW_OPEN;
-    case UIKEY_ESCAPE: return ACT_CLOSE;
-    case UIKEY_CHAR:
-        return char_lookup(overview_chars, sizeof overview_chars / sizeof overview_chars[0], k);
-    default: return ACT_NONE;
-    }
+    return b->kind == k->kind && (k->kind != UIKEY_CHAR || b->ch == k->codepoint) &&
+           (k->mods & b->care) == b->mods;
 }
 
 Action keymap_lookup(Mode mode, const UiKey *key)
 {
-    switch (mode) {
-    case MODE_OVERVIEW: return overview_lookup(key);
-    case MODE_EDIT: return edit_lookup(key);
-    case MODE_HELP:
-        /* Any key closes the overlay; q and Ctrl-C still quit. */
-        if (is_ctrl(key, 'c') || (key->kind == UIKEY_CHAR && key->codepoint == 'q' && !key->mods))
-            return ACT_QUIT;
-        return ACT_CLOSE;
-    default: return normal_lookup(key);
+    const ModeKeys *m = &mode_keys[0];
+    for (size_t i = 0; i < N_OF(mode_keys); i++)
+        if (mode_keys[i].mode == mode) m = &mode_keys[i];
+    for (size_t i = 0; i < m->n_keys; i++)
+        if (binding_matches(&m->keys[i], key)) return m->keys[i].action;
+    bool text = key->kind == UIKEY_CHAR && !(key->mods & (UIMOD_CTRL | UIMOD_ALT)) && key->utf8[0];
+    return text ? m->text : m->other;
+}
+
+/* ---- the help ------------------------------------------------------------ */
+
+/* Each row's words appear in the man page's KEYS section, in the subsection
+ * of the mode's title, in the .TP entry that names the same keys. */
+#define KEYS1(keys, act, what) {HELP_KEYS, {keys, NULL}, {act, ACT_NONE}, what}
+#define KEYS2(k0, k1, a0, a1, what) {HELP_KEYS, {k0, k1}, {a0, a1}, what}
+
+static const KeyHelp normal_help[] = {
+    KEYS2("← h ↑ k", "→ l ↓ j", ACT_QUERY_PREV, ACT_QUERY_NEXT, "move the query token"),
+    KEYS2("Home g", "End G", ACT_QUERY_FIRST, ACT_QUERY_LAST, "first or last token"),
+    KEYS2("Shift-← , <", "Shift-→ . >", ACT_KEY_PREV, ACT_KEY_NEXT, "move the key cursor"),
+    KEYS2("Tab n", "Shift-Tab p", ACT_HEAD_NEXT, ACT_HEAD_PREV, "next or previous head"),
+    KEYS2("PgDn ]", "PgUp [", ACT_LAYER_NEXT, ACT_LAYER_PREV, "next or previous layer"),
+    KEYS1("a", ACT_TOGGLE_MEAN, "the mean over the layer's heads"),
+    KEYS1("m", ACT_TOGGLE_MULTI, "all heads of the layer"),
+    KEYS1("x", ACT_TOGGLE_MATH, "the math: q·k, scaled, softmax"),
+    KEYS1("t", ACT_TOGGLE_PREDICT, "next token the model predicts"),
+    KEYS1("v", ACT_TOGGLE_VALUES, "numbers in the heatmap"),
+    KEYS1("s", ACT_SAVE, "save the matrix as CSV and SVG"),
+    KEYS1("c", ACT_PIN, "pin the head to compare"),
+    KEYS1("o", ACT_OVERVIEW, "the overview of every head"),
+    KEYS1("e", ACT_EDIT_START, "edit the sentence"),
+    KEYS1("?", ACT_HELP, "the list of keys"),
+    KEYS1("Esc", ACT_CLOSE, "back to the plain view"),
+    KEYS1("Ctrl-L", ACT_REDRAW, "redraw the screen"),
+    KEYS1("q Ctrl-C", ACT_QUIT, "quit"),
+};
+
+static const KeyHelp edit_help[] = {
+    {HELP_TEXT, {"characters", NULL}, {ACT_EDIT_INSERT, ACT_NONE}, "typed into the sentence"},
+    KEYS2("← Ctrl-B", "→ Ctrl-F", ACT_EDIT_LEFT, ACT_EDIT_RIGHT, "previous or next character"),
+    KEYS2("Ctrl-←", "Ctrl-→", ACT_EDIT_WORD_LEFT, ACT_EDIT_WORD_RIGHT, "previous or next word"),
+    KEYS2("Home Ctrl-A", "End Ctrl-E", ACT_EDIT_HOME, ACT_EDIT_END, "start or end of the text"),
+    KEYS1("Backspace Ctrl-H", ACT_EDIT_BACKSPACE, "delete the character before"),
+    KEYS1("Delete Ctrl-D", ACT_EDIT_DELETE, "delete the character after"),
+    KEYS1("Enter Esc", ACT_EDIT_DONE, "finish editing"),
+    KEYS1("Ctrl-L", ACT_REDRAW, "redraw the screen"),
+    KEYS1("Ctrl-C", ACT_QUIT, "quit"),
+};
+
+static const KeyHelp overview_help[] = {
+    KEYS2("← h Shift-Tab", "→ l Tab", ACT_HEAD_PREV, ACT_HEAD_NEXT, "previous or next head"),
+    KEYS2("↑ k PgUp [", "↓ j PgDn ]", ACT_LAYER_PREV, ACT_LAYER_NEXT, "previous or next layer"),
+    KEYS1("Enter o", ACT_OVERVIEW_OPEN, "open the selected head"),
+    KEYS1("Esc", ACT_CLOSE, "back to the head you were on"),
+    KEYS1("?", ACT_HELP, "the list of keys"),
+    KEYS1("Ctrl-L", ACT_REDRAW, "redraw the screen"),
+    KEYS1("q Ctrl-C", ACT_QUIT, "quit"),
+};
+
+static const KeyHelp help_help[] = {
+    KEYS1("q Ctrl-C", ACT_QUIT, "quit"),
+    {HELP_ANY, {"any other key", NULL}, {ACT_CLOSE, ACT_NONE}, "closes the list"},
+};
+
+static const KeymapHelp help_all[] = {
+    {MODE_NORMAL, "normal", "The main view", normal_help, N_OF(normal_help)},
+    {MODE_EDIT, "edit", "Editing the sentence", edit_help, N_OF(edit_help)},
+    {MODE_OVERVIEW, "overview", "The overview", overview_help, N_OF(overview_help)},
+    {MODE_HELP, "help", "The list of keys", help_help, N_OF(help_help)},
+};
+
+const KeymapHelp *keymap_help_all(size_t *n)
+{
+    *n = N_OF(help_all);
+    return help_all;
+}
+
+const KeymapHelp *keymap_help(Mode mode)
+{
+    for (size_t i = 0; i < N_OF(help_all); i++)
+        if (help_all[i].mode == mode) return &help_all[i];
+    return &help_all[0];
+}
+
+/* The length of the modifiers that start NAME ("Ctrl-Shift-" of "Ctrl-Shift-A"). */
+static size_t mods_len(const char *name)
+{
+    static const char *const mods[] = {"Ctrl-", "Alt-", "Shift-"};
+    size_t len = 0;
+    for (bool more = true; more;) {
+        more = false;
+        for (size_t i = 0; i < N_OF(mods); i++) {
+            size_t l = strlen(mods[i]);
+            /* "-" alone, or "Ctrl--", is a key, not a modifier. */
+            if (strncmp(name + len, mods[i], l) == 0 && name[len + l]) len += l, more = true;
+        }
     }
+    return len;
+}
+
+/* The next space-separated word of *S into WORD (of CAP bytes); false at the end. */
+static bool next_word(const char **s, char *word, size_t cap)
+{
+    while (**s == ' ') (*s)++;
+    if (!**s) return false;
+    size_t n = strcspn(*s, " ");
+    snprintf(word, cap, "%.*s", (int)n, *s);
+    *s += n;
+    return true;
+}
+
+const char *keymap_help_keys(const KeyHelp *row, char *buf, size_t cap)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    if (row->kind != HELP_KEYS || row->act[1] == ACT_NONE || !row->keys[1]) {
+        snprintf(buf, cap, "%s", row->keys[0]);
+        return buf;
+    }
+    /* "Shift-← ," and "Shift-→ ." as "Shift-←/→ ,/.": name for name, the
+     * modifiers both share written once. */
+    const char *s0 = row->keys[0], *s1 = row->keys[1];
+    char a[32], b[32];
+    bool more_a, more_b;
+    while ((more_a = next_word(&s0, a, sizeof a)) | (more_b = next_word(&s1, b, sizeof b))) {
+        const char *sep = o ? " " : "";
+        int n;
+        if (more_a && more_b) {
+            size_t p = mods_len(a);
+            if (p != mods_len(b) || strncmp(a, b, p) != 0) p = 0;
+            n = snprintf(buf + o, cap - o, "%s%s/%s", sep, a, b + p);
+        } else {
+            n = snprintf(buf + o, cap - o, "%s%s", sep, more_a ? a : b);
+        }
+        if (n < 0 || (size_t)n >= cap - o) break; /* cut: snprintf kept it terminated */
+        o += (size_t)n;
+    }
+    return buf;
 }

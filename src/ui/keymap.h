@@ -4,11 +4,13 @@
  *
  * The event loop turns libtermkey's keys into UiKey; keymap_lookup() says
  * what they mean in the current mode; app_state_apply() carries it out.
+ * The same module holds the help that lists them (keymap_help()).
  */
 #ifndef ATTNSCOPE_KEYMAP_H
 #define ATTNSCOPE_KEYMAP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum {
@@ -51,5 +53,48 @@ typedef enum {
 } Action;
 
 Action keymap_lookup(Mode mode, const UiKey *key);
+
+/*
+ * The help: for each mode, what its keys do, as the help overlay shows it and
+ * the man page's KEYS section says it (tests/test_keymap.c checks the three
+ * against one another, key by key).  Data apart from the bindings behind
+ * keymap_lookup(), so that one can be checked against the other.
+ *
+ * A row of kind HELP_KEYS names its keys: names separated by spaces, each a
+ * character ("q", "?", "[") or one of ← → ↑ ↓ Home End PgUp PgDn Tab Enter
+ * Esc Backspace Delete, after modifiers Ctrl- Alt- Shift- (a letter with
+ * Ctrl is written in capitals: "Ctrl-A").  keys[0] do act[0]; keys[1], when
+ * act[1] is not ACT_NONE, do act[1], name for name: the overlay pairs them,
+ * "←/→ h/l".  A key named with fewer modifiers than it is pressed with does
+ * what the name says or nothing (Shift-q in normal mode quits: terminals
+ * report capitals with Shift; Alt-q does nothing).
+ * A row of kind HELP_TEXT or HELP_ANY stands for the keys no other row
+ * names: the characters typed as text (no Ctrl or Alt), or every key; keys[0]
+ * then says so in words ("characters", "any other key").
+ */
+typedef enum { HELP_KEYS, HELP_TEXT, HELP_ANY } HelpKind;
+
+typedef struct {
+    HelpKind kind;
+    const char *keys[2];
+    Action act[2];
+    const char *what; /* what the keys do, as the overlay and the man page say it */
+} KeyHelp;
+
+typedef struct {
+    Mode mode;
+    const char *name;  /* "normal", "edit", ...: for messages */
+    const char *title; /* the overlay's heading and the man page's KEYS subsection */
+    const KeyHelp *rows;
+    size_t n_rows;
+} KeymapHelp;
+
+/* Every mode's help, in the order the overlay lists them; *N of them. */
+const KeymapHelp *keymap_help_all(size_t *n);
+/* MODE's help (normal mode's for a mode out of range). */
+const KeymapHelp *keymap_help(Mode mode);
+/* ROW's keys as the overlay shows them ("Tab/Shift-Tab n/p") into BUF of CAP
+ * bytes, cut to fit; returns BUF. */
+const char *keymap_help_keys(const KeyHelp *row, char *buf, size_t cap);
 
 #endif
