@@ -6,19 +6,25 @@
 
 #include "utf8.h"
 
-/* A CSV field, quoted when it holds a separator, a quote or a line break. */
+/* A CSV field, quoted when it holds a separator, a quote or a line break;
+ * invalid UTF-8 becomes U+FFFD, one per bad byte, as in the SVG. */
 static void csv_field(FILE *out, const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, out);
-        return;
+    bool quote = strpbrk(s, ",\"\r\n") != NULL;
+    size_t len = strlen(s);
+    if (quote) fputc('"', out);
+    for (size_t i = 0; i < len;) {
+        size_t k = utf8_decode(s + i, len - i, NULL);
+        if (k == 0) {
+            fputs("\xEF\xBF\xBD", out);
+            i++;
+            continue;
+        }
+        if (s[i] == '"') fputc('"', out);
+        fwrite(s + i, 1, k, out);
+        i += k;
     }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
+    if (quote) fputc('"', out);
 }
 
 int export_csv(FILE *out, const char *const *labels, int n, const float *a)
