@@ -4,7 +4,7 @@
  *
  * The models exercise what ref260K does not: an untied output matrix, partial
  * rotary dimensions, F16/BF16/Q8_0 weights, and every refusal the loader makes
- * (wrong architecture, missing tensor, wrong shape, bad head counts).
+ * (check_refusals: one file per rule, each valid but for that rule).
  */
 #include <math.h>
 #include <stdio.h>
@@ -17,13 +17,27 @@
 #include "tap.h"
 #include "testutil.h"
 
+/* What a spec does to one metadata key. */
+typedef enum { KEY_DROP = 1, KEY_U32, KEY_F32, KEY_STR } KeyEdit;
 typedef struct {
-    int layers, heads, kv_heads, dim, ffn, ctx, rope_dim, vocab;
+    const char *name; /* NULL: no change */
+    KeyEdit edit;
+    uint32_t u32;
+    float f32;
+    const char *str;
+} KeyChange;
+
+typedef struct {
+    int layers, heads, kv_heads, dim, ffn, ctx, rope_dim;
+    int vocab; /* pieces beyond the 16 below are empty strings */
     int tied;
     GgmlType wtype;
     const char *arch;
     const char *skip_tensor; /* leave this tensor out */
-    const char *bad_shape;   /* write this tensor with a wrong shape */
+    const char *bad_shape;   /* write this tensor with a wrong shape: */
+    uint32_t bad_n_dims;     /* these dims, or (0) its first one 32 larger */
+    uint64_t bad_dims[3];
+    KeyChange key; /* left out, or written with another value (added if not one of ours) */
 } Spec;
 
 static uint64_t rng;
@@ -37,35 +51,96 @@ static void add_tensor(GgufWriter *w, const Spec *s, const char *name, uint64_t 
                        GgmlType type, float amp)
 {
     if (s->skip_tensor && strcmp(name, s->skip_tensor) == 0) return;
-    if (s->bad_shape && strcmp(name, s->bad_shape) == 0) d0 += 32; /* keep Q8_0 legal */
-    uint64_t dims[2] = {d0, d1 ? d1 : 1};
-    size_t n = (size_t)(d0 * dims[1]);
+    uint32_t n_dims = d1 ? 2 : 1;
+    uint64_t dims[3] = {d0, d1 ? d1 : 1, 1};
+    if (s->bad_shape && strcmp(name, s->bad_shape) == 0) {
+        if (s->bad_n_dims) {
+            n_dims = s->bad_n_dims;
+            memcpy(dims, s->bad_dims, sizeof dims);
+        } else {
+            dims[0] += 32; /* keep Q8_0 legal */
+        }
+    }
+    size_t n = 1;
+    for (uint32_t i = 0; i < n_dims; i++) n *= (size_t)dims[i];
     float *v = malloc(n * sizeof *v);
     for (size_t i = 0; i < n; i++) v[i] = amp * frand();
-    gw_add_tensor(w, name, d1 ? 2 : 1, dims, type, v);
+    gw_add_tensor(w, name, n_dims, dims, type, v);
     free(v);
+}
+
+/* If KEY is the one the spec changes, write the spec's version of it (or
+ * nothing) and return true; else return false and let the caller write it. */
+static bool key_changed(GgufWriter *w, const Spec *s, const char *key)
+{
+    const KeyChange *k = &s->key;
+    if (!k->name || strcmp(k->name, key) != 0) return false;
+    switch (k->edit) {
+    case KEY_DROP: break;
+    case KEY_U32: gw_add_u32(w, key, k->u32); break;
+    case KEY_F32: gw_add_f32(w, key, k->f32); break;
+    case KEY_STR: gw_add_str(w, key, k->str); break;
+    }
+    return true;
+}
+
+static bool put_u32(GgufWriter *w, const Spec *s, const char *key, uint32_t v)
+{
+    if (key_changed(w, s, key)) return true;
+    gw_add_u32(w, key, v);
+    return false;
+}
+
+static bool put_f32(GgufWriter *w, const Spec *s, const char *key, float v)
+{
+    if (key_changed(w, s, key)) return true;
+    gw_add_f32(w, key, v);
+    return false;
+}
+
+static bool put_str(GgufWriter *w, const Spec *s, const char *key, const char *v)
+{
+    if (key_changed(w, s, key)) return true;
+    gw_add_str(w, key, v);
+    return false;
 }
 
 static uint8_t *write_model(const Spec *s, size_t *size)
 {
     rng = 0x2545F4914F6CDD1Dull;
     GgufWriter *w = gw_new(3);
-    gw_add_llama_keys(w, s->arch, "tiny test model", s->layers, s->dim, s->ffn, s->heads,
-                      s->kv_heads, s->ctx, s->rope_dim);
+    /* gw_add_llama_keys' keys, each open to the spec's change. */
+    bool changed = put_str(w, s, "general.architecture", s->arch ? s->arch : "llama");
+    changed |= put_str(w, s, "general.name", "tiny test model");
+    changed |= put_u32(w, s, "llama.block_count", (uint32_t)s->layers);
+    changed |= put_u32(w, s, "llama.embedding_length", (uint32_t)s->dim);
+    changed |= put_u32(w, s, "llama.feed_forward_length", (uint32_t)s->ffn);
+    changed |= put_u32(w, s, "llama.attention.head_count", (uint32_t)s->heads);
+    changed |= put_u32(w, s, "llama.attention.head_count_kv", (uint32_t)s->kv_heads);
+    changed |= put_u32(w, s, "llama.context_length", (uint32_t)s->ctx);
+    changed |= put_u32(w, s, "llama.rope.dimension_count", (uint32_t)s->rope_dim);
+    changed |= put_f32(w, s, "llama.rope.freq_base", 10000.0f);
+    changed |= put_f32(w, s, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+    if (!changed && s->key.name) key_changed(w, s, s->key.name);
     gw_add_str(w, "tokenizer.ggml.model", "llama");
-    float scores[N_PIECES];
-    int32_t types[N_PIECES];
-    for (int i = 0; i < N_PIECES; i++) {
+    const char **names = malloc((size_t)s->vocab * sizeof *names);
+    float *scores = malloc((size_t)s->vocab * sizeof *scores);
+    int32_t *types = malloc((size_t)s->vocab * sizeof *types);
+    for (int i = 0; i < s->vocab; i++) {
+        names[i] = i < N_PIECES ? pieces[i] : "";
         scores[i] = -(float)i;
         types[i] = i == 0 ? TOKEN_TYPE_UNKNOWN : i < 3 ? TOKEN_TYPE_CONTROL : TOKEN_TYPE_NORMAL;
     }
-    gw_add_str_array(w, "tokenizer.ggml.tokens", pieces, N_PIECES);
-    gw_add_f32_array(w, "tokenizer.ggml.scores", scores, N_PIECES);
-    gw_add_i32_array(w, "tokenizer.ggml.token_type", types, N_PIECES);
+    gw_add_str_array(w, "tokenizer.ggml.tokens", names, (uint64_t)s->vocab);
+    gw_add_f32_array(w, "tokenizer.ggml.scores", scores, (uint64_t)s->vocab);
+    gw_add_i32_array(w, "tokenizer.ggml.token_type", types, (uint64_t)s->vocab);
     gw_add_u32(w, "tokenizer.ggml.bos_token_id", 1);
+    free(names), free(scores), free(types);
 
     int hd = s->dim / s->heads;
     uint64_t q = (uint64_t)s->heads * hd, kv = (uint64_t)s->kv_heads * hd;
+    /* N_PIECES columns whatever the vocabulary: a huge one is refused before
+     * the weights are bound, and the embedding need not be that huge too. */
     add_tensor(w, s, "token_embd.weight", (uint64_t)s->dim, N_PIECES, s->wtype, 1.0f);
     for (int l = 0; l < s->layers; l++) {
         char name[64];
@@ -203,6 +278,45 @@ static const Spec base = {.layers = 2, .heads = 4, .kv_heads = 2, .dim = 64, .ff
                           .ctx = 32, .rope_dim = 8, .vocab = N_PIECES, .tied = 1,
                           .wtype = GGML_TYPE_F32};
 
+/* The base model with one metadata key changed. */
+static Spec key_u32(const char *key, uint32_t v)
+{
+    Spec s = base;
+    s.key = (KeyChange){.name = key, .edit = KEY_U32, .u32 = v};
+    return s;
+}
+
+static Spec key_f32(const char *key, float v)
+{
+    Spec s = base;
+    s.key = (KeyChange){.name = key, .edit = KEY_F32, .f32 = v};
+    return s;
+}
+
+static Spec key_str(const char *key, const char *v)
+{
+    Spec s = base;
+    s.key = (KeyChange){.name = key, .edit = KEY_STR, .str = v};
+    return s;
+}
+
+static Spec key_drop(const char *key)
+{
+    Spec s = base;
+    s.key = (KeyChange){.name = key, .edit = KEY_DROP};
+    return s;
+}
+
+/* The base model with tensor NAME written with N_DIMS dims D0, D1, D2. */
+static Spec reshaped(const char *name, uint32_t n_dims, uint64_t d0, uint64_t d1, uint64_t d2)
+{
+    Spec s = base;
+    s.bad_shape = name;
+    s.bad_n_dims = n_dims;
+    s.bad_dims[0] = d0, s.bad_dims[1] = d1, s.bad_dims[2] = d2;
+    return s;
+}
+
 static void check_against_reference(const char *label, Spec s)
 {
     size_t size;
@@ -269,20 +383,29 @@ static void check_against_reference(const char *label, Spec s)
     free(buf);
 }
 
-/* The loader must refuse SPEC with a message containing WANT. */
-static void check_refused(const char *label, Spec s, const char *want)
+/* Load SPEC as "bad.gguf": 0, or -1 with the message in ERR. */
+static int load(Spec s, char *err, size_t errlen)
 {
     size_t size;
     uint8_t *buf = write_model(&s, &size);
     Gguf *g;
     Model *m = NULL;
-    char err[512] = "";
-    int rc = gguf_open_buffer(&g, buf, size, "bad.gguf", err, sizeof err);
-    if (rc == 0) rc = model_from_gguf(&m, g, err, sizeof err);
-    if (!ok(rc != 0 && strstr(err, want) != NULL, "refused: %s", label))
-        diag("rc %d, message \"%s\", wanted \"%s\"", rc, err, want);
+    err[0] = '\0';
+    int rc = gguf_open_buffer(&g, buf, size, "bad.gguf", err, errlen);
+    if (rc == 0) rc = model_from_gguf(&m, g, err, errlen);
     model_close(m);
     free(buf);
+    return rc;
+}
+
+/* The loader must refuse SPEC with a message naming the file and containing WANT. */
+static void check_refused(const char *label, Spec s, const char *want)
+{
+    char err[512];
+    int rc = load(s, err, sizeof err);
+    if (!ok(rc != 0 && strncmp(err, "bad.gguf: ", 10) == 0 && strstr(err, want) != NULL,
+            "refused: %s", label))
+        diag("rc %d, message \"%s\", wanted \"bad.gguf: ...%s...\"", rc, err, want);
 }
 
 /* An edit after position K: forward_run_from on the old trace equals a full
@@ -461,6 +584,136 @@ static void check_real_model_damage(void)
     free(file);
 }
 
+/* Every refusal of read_config and bind, each by a file that breaks only
+ * that rule (the base model is valid), so that each check is needed. */
+static void check_refusals(void)
+{
+    Spec s;
+    char label[160], want[200];
+
+    /* The architecture. */
+    s = base, s.arch = "gpt2";
+    check_refused("architecture gpt2", s,
+                  "architecture 'gpt2' is not supported (only 'llama')");
+    s = base, s.arch = "llama2";
+    check_refused("architecture llama2 (a longer name starting with llama)", s,
+                  "architecture 'llama2' is not supported");
+    check_refused("no general.architecture", key_drop("general.architecture"),
+                  "key 'general.architecture' is missing");
+    check_refused("general.architecture not a string", key_u32("general.architecture", 1),
+                  "key 'general.architecture' has type UINT32");
+
+    /* RoPE scaling: any value but the string "none". */
+    check_refused("rope scaling linear", key_str("llama.rope.scaling.type", "linear"),
+                  "llama.rope.scaling.type is set; RoPE scaling is not supported");
+    check_refused("rope scaling as a number", key_u32("llama.rope.scaling.type", 0),
+                  "llama.rope.scaling.type is set; RoPE scaling is not supported");
+    char err[512];
+    if (!ok(load(key_str("llama.rope.scaling.type", "none"), err, sizeof err) == 0,
+            "rope scaling \"none\" loads"))
+        diag("%s", err);
+
+    /* Each dimension just outside its range is refused, and its limits pass
+     * that check (the model may still fail later for another reason, e.g. a
+     * 1024-layer model lacks blk.2's tensors). */
+    static const struct {
+        const char *key;
+        uint32_t lo, hi;
+    } ranges[] = {
+        /* model.c's MODEL_MAX_LAYERS, _DIM, _FFN, _HEADS and _CONTEXT */
+        {"llama.block_count", 1, 1024},
+        {"llama.embedding_length", 1, 1 << 16},
+        {"llama.feed_forward_length", 1, 1 << 18},
+        {"llama.attention.head_count", 1, 1024},
+        {"llama.attention.head_count_kv", 1, 1024},
+        {"llama.context_length", 1, 1 << 20},
+        {"llama.attention.key_length", 1, 1 << 16},
+        {"llama.attention.value_length", 1, 1 << 16},
+        {"llama.rope.dimension_count", 2, 16}, /* up to the head size, 64 / 4 */
+    };
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+        const char *key = ranges[i].key;
+        uint32_t lo = ranges[i].lo, hi = ranges[i].hi;
+        uint32_t bad[2] = {lo - 1, hi + 1};
+        for (int b = 0; b < 2; b++) {
+            snprintf(label, sizeof label, "%s = %u", key, bad[b]);
+            snprintf(want, sizeof want, "%s = %u is outside the supported range %u..%u", key,
+                     bad[b], lo, hi);
+            check_refused(label, key_u32(key, bad[b]), want);
+        }
+        /* At each limit the model may fail, but not on KEY's range. */
+        for (int b = 0; b < 2; b++) {
+            uint32_t v = b ? hi : lo;
+            snprintf(label, sizeof label, "%s = %u is in range", key, v);
+            snprintf(want, sizeof want, "%s = %u is outside", key, v);
+            int rc = load(key_u32(key, v), err, sizeof err);
+            if (!ok(rc == 0 || !strstr(err, want), "passes: %s", label)) diag("%s", err);
+        }
+    }
+    check_refused("no llama.block_count", key_drop("llama.block_count"),
+                  "key 'llama.block_count' is missing");
+
+    /* Head counts and sizes. */
+    s = base, s.kv_heads = 3;
+    check_refused("heads not a multiple of kv heads", s,
+                  "head_count 4 is not a multiple of head_count_kv 3");
+    check_refused("embedding 66 not divisible by 4 heads, no key_length",
+                  key_u32("llama.embedding_length", 66),
+                  "cannot determine one head size (embedding 66, heads 4)");
+    check_refused("value_length 8 differs from the head size 16",
+                  key_u32("llama.attention.value_length", 8),
+                  "cannot determine one head size (embedding 64, heads 4)");
+    s = base, s.rope_dim = 7;
+    check_refused("odd rope dimension", s, "llama.rope.dimension_count 7 is odd");
+
+    /* RoPE base and RMSNorm epsilon: "> 0" and ">= 0", NaN failing both. */
+    check_refused("rope.freq_base 0", key_f32("llama.rope.freq_base", 0.0f),
+                  "rope.freq_base 0 or layer_norm_rms_epsilon 1e-05 is invalid");
+    check_refused("rope.freq_base negative", key_f32("llama.rope.freq_base", -10000.0f),
+                  "rope.freq_base -10000 or layer_norm_rms_epsilon 1e-05 is invalid");
+    check_refused("rope.freq_base NaN", key_f32("llama.rope.freq_base", NAN),
+                  "rope.freq_base nan or layer_norm_rms_epsilon 1e-05 is invalid");
+    check_refused("layer_norm_rms_epsilon negative",
+                  key_f32("llama.attention.layer_norm_rms_epsilon", -1e-5f),
+                  "rope.freq_base 10000 or layer_norm_rms_epsilon -1e-05 is invalid");
+    check_refused("layer_norm_rms_epsilon NaN",
+                  key_f32("llama.attention.layer_norm_rms_epsilon", NAN),
+                  "rope.freq_base 10000 or layer_norm_rms_epsilon nan is invalid");
+    check_refused("rope.freq_base as a string", key_str("llama.rope.freq_base", "10000"),
+                  "key 'llama.rope.freq_base' has type STRING");
+
+    /* The vocabulary: 2^22 pieces (MODEL_MAX_VOCAB) is the most; the
+     * embedding keeps 16 columns, so the limit itself fails at binding. */
+    s = base, s.vocab = (1 << 22) + 1;
+    check_refused("a vocabulary of 2^22 + 1 pieces", s,
+                  "vocabulary of 4194305 pieces is larger than supported (4194304)");
+    s = base, s.vocab = 1 << 22;
+    check_refused("a vocabulary of 2^22 pieces passes, to bind the embedding", s,
+                  "tensor 'token_embd.weight' has shape (64, 16), expected (64, 4194304)");
+
+    /* Tensors: missing, and every way a shape can be wrong. */
+    s = base, s.skip_tensor = "blk.1.ffn_up.weight";
+    check_refused("missing tensor", s, "missing tensor 'blk.1.ffn_up.weight'");
+    s = base, s.skip_tensor = "output_norm.weight";
+    check_refused("missing output norm", s, "missing tensor 'output_norm.weight'");
+    s = base, s.bad_shape = "blk.0.attn_k.weight";
+    check_refused("2-D, first dim wrong", s,
+                  "tensor 'blk.0.attn_k.weight' has shape (96, 32), expected (64, 32)");
+    check_refused("2-D, second dim wrong", reshaped("blk.1.attn_q.weight", 2, 64, 48, 1),
+                  "tensor 'blk.1.attn_q.weight' has shape (64, 48), expected (64, 64)");
+    check_refused("2-D written transposed", reshaped("token_embd.weight", 2, 16, 64, 1),
+                  "tensor 'token_embd.weight' has shape (16, 64), expected (64, 16)");
+    check_refused("2-D written as 3-D", reshaped("blk.0.ffn_gate.weight", 3, 64, 96, 1),
+                  "tensor 'blk.0.ffn_gate.weight' has shape (64, 96, 1), expected (64, 96)");
+    check_refused("1-D of the wrong length", reshaped("output_norm.weight", 1, 96, 1, 1),
+                  "tensor 'output_norm.weight' has shape (96), expected (64)");
+    check_refused("1-D written as 2-D", reshaped("blk.1.attn_norm.weight", 2, 64, 1, 1),
+                  "tensor 'blk.1.attn_norm.weight' has shape (64, 1), expected (64)");
+    s = reshaped("output.weight", 2, 64, 15, 1), s.tied = 0;
+    check_refused("untied output of the wrong vocabulary", s,
+                  "tensor 'output.weight' has shape (64, 15), expected (64, 16)");
+}
+
 int main(void)
 {
     Spec s;
@@ -476,16 +729,7 @@ int main(void)
     s = base, s.kv_heads = 1, s.layers = 3;
     check_against_reference("multi-query (one kv head), 3 layers", s);
 
-    s = base, s.arch = "gpt2";
-    check_refused("architecture gpt2", s, "architecture 'gpt2' is not supported");
-    s = base, s.skip_tensor = "blk.1.ffn_up.weight";
-    check_refused("missing tensor", s, "missing tensor 'blk.1.ffn_up.weight'");
-    s = base, s.bad_shape = "blk.0.attn_k.weight";
-    check_refused("wrong shape", s, "tensor 'blk.0.attn_k.weight' has shape (96, 32)");
-    s = base, s.kv_heads = 3;
-    check_refused("heads not a multiple of kv heads", s, "not a multiple of head_count_kv 3");
-    s = base, s.rope_dim = 17;
-    check_refused("rope dimension larger than a head", s, "llama.rope.dimension_count");
+    check_refusals();
     check_forward_limits();
     check_incremental("incremental, GQA 4/2", base);
     s = base, s.kv_heads = 1, s.wtype = GGML_TYPE_Q8_0, s.tied = 0;
