@@ -42,9 +42,11 @@ static const char *const action_names[] = {
     "TOGGLE_MULTI", "TOGGLE_MATH", "TOGGLE_PREDICT", "TOGGLE_VALUES", "HELP", "CLOSE",
     "EDIT_START", "EDIT_DONE", "EDIT_INSERT", "EDIT_BACKSPACE", "EDIT_DELETE", "EDIT_LEFT",
     "EDIT_RIGHT", "EDIT_HOME", "EDIT_END", "EDIT_WORD_LEFT", "EDIT_WORD_RIGHT", "REDRAW",
-    "SAVE", "PIN", "OVERVIEW", "OVERVIEW_OPEN",
+    "SAVE", "PIN", "OVERVIEW", "OVERVIEW_OPEN", "PAGE_DOWN", "PAGE_UP", "HALF_DOWN", "HALF_UP",
+    "SEARCH_START", "SEARCH_NEXT", "SEARCH_PREV", "TOGGLE_WORDS", "EDIT_CANCEL", "SCROLL_UP",
+    "SCROLL_DOWN", "SCROLL_PAGE_UP", "SCROLL_PAGE_DOWN", "SCROLL_TOP", "SCROLL_BOTTOM",
 };
-_Static_assert(N_OF(action_names) == ACT_OVERVIEW_OPEN + 1, "a name for every action");
+_Static_assert(N_OF(action_names) == ACT_LAST + 1, "a name for every action");
 
 static const char *act_name(Action a)
 {
@@ -718,8 +720,8 @@ int main(void)
 
     size_t n_modes;
     const KeymapHelp *all = keymap_help_all(&n_modes);
-    bool every_mode = n_modes == 4;
-    for (int m = MODE_NORMAL; m <= MODE_OVERVIEW; m++) every_mode &= (int)keymap_help((Mode)m)->mode == m;
+    bool every_mode = n_modes == MODE_LAST + 1;
+    for (int m = MODE_NORMAL; m <= MODE_LAST; m++) every_mode &= (int)keymap_help((Mode)m)->mode == m;
     ok(every_mode, "every mode has its help");
 
     static ModeHelp modes[8];

@@ -188,9 +188,9 @@ ok $? "overview: arrows select, Enter opens layer 1, head 2"
 keys '[' Tab Tab Tab Tab Tab Tab Tab Tab Tab
 wait_for 'layer 0  head 3'
 
-keys Tab PPage
+keys Tab '['
 wait_for 'layer 4  head 4'
-ok $? "Tab PgUp: head 4 of layer 4 (layers wrap around)"
+ok $? "Tab [: head 4 of layer 4 (layers wrap around)"
 keys a
 wait_for 'head mean of 8' && grep -q 'layer 4 · mean of 8 heads' "$tmp/screen"
 ok $? "a: the mean over the layer's heads"

@@ -98,15 +98,21 @@ static const char *act_name(Action a)
     static const char *const names[] = {
         "NONE", "QUIT", "QUERY_PREV", "QUERY_NEXT", "QUERY_FIRST", "QUERY_LAST", "KEY_PREV",
         "KEY_NEXT", "HEAD_NEXT", "HEAD_PREV", "LAYER_NEXT", "LAYER_PREV", "TOGGLE_MEAN",
-        "TOGGLE_MULTI", "TOGGLE_VALUES", "HELP", "CLOSE", "EDIT_START", "EDIT_DONE",
-        "EDIT_INSERT", "EDIT_BACKSPACE", "EDIT_DELETE", "EDIT_LEFT", "EDIT_RIGHT", "EDIT_HOME",
-        "EDIT_END", "EDIT_WORD_LEFT", "EDIT_WORD_RIGHT", "REDRAW"};
+        "TOGGLE_MULTI", "TOGGLE_MATH", "TOGGLE_PREDICT", "TOGGLE_VALUES", "HELP", "CLOSE",
+        "EDIT_START", "EDIT_DONE", "EDIT_INSERT", "EDIT_BACKSPACE", "EDIT_DELETE", "EDIT_LEFT",
+        "EDIT_RIGHT", "EDIT_HOME", "EDIT_END", "EDIT_WORD_LEFT", "EDIT_WORD_RIGHT", "REDRAW",
+        "SAVE", "PIN", "OVERVIEW", "OVERVIEW_OPEN", "PAGE_DOWN", "PAGE_UP", "HALF_DOWN",
+        "HALF_UP", "SEARCH_START", "SEARCH_NEXT", "SEARCH_PREV", "TOGGLE_WORDS", "EDIT_CANCEL",
+        "SCROLL_UP", "SCROLL_DOWN", "SCROLL_PAGE_UP", "SCROLL_PAGE_DOWN", "SCROLL_TOP",
+        "SCROLL_BOTTOM"};
+    _Static_assert(sizeof names / sizeof names[0] == ACT_LAST + 1, "a name for every action");
     return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
 }
 
 static const char *mode_name(Mode m)
 {
-    return m == MODE_NORMAL ? "normal" : m == MODE_EDIT ? "edit" : "help";
+    return m == MODE_NORMAL ? "normal" : m == MODE_EDIT ? "edit" : m == MODE_HELP ? "help"
+           : m == MODE_SEARCH ? "search" : "overview";
 }
 
 #define KEY_IS(mode, key, want, what)                                                      \
@@ -145,10 +151,18 @@ static void test_keymap(void)
     /* Heads and layers. */
     KEY_IS(N, kk(UIKEY_TAB, 0), ACT_HEAD_NEXT, "Tab");
     KEY_IS(N, kk(UIKEY_TAB, UIMOD_SHIFT), ACT_HEAD_PREV, "Shift-Tab");
-    KEY_IS(N, ch('n', 0), ACT_HEAD_NEXT, "n");
-    KEY_IS(N, ch('p', 0), ACT_HEAD_PREV, "p");
-    KEY_IS(N, kk(UIKEY_PAGEDOWN, 0), ACT_LAYER_NEXT, "PgDn");
-    KEY_IS(N, kk(UIKEY_PAGEUP, 0), ACT_LAYER_PREV, "PgUp");
+    KEY_IS(N, ch('}', 0), ACT_HEAD_NEXT, "}");
+    KEY_IS(N, ch('{', 0), ACT_HEAD_PREV, "{");
+    KEY_IS(N, ch('p', 0), ACT_NONE, "p (no longer a head key)");
+    /* Paging, finding, words. */
+    KEY_IS(N, kk(UIKEY_PAGEDOWN, 0), ACT_PAGE_DOWN, "PgDn");
+    KEY_IS(N, kk(UIKEY_PAGEUP, 0), ACT_PAGE_UP, "PgUp");
+    KEY_IS(N, ctrl('d'), ACT_HALF_DOWN, "Ctrl-D");
+    KEY_IS(N, ctrl('u'), ACT_HALF_UP, "Ctrl-U");
+    KEY_IS(N, ch('/', 0), ACT_SEARCH_START, "/");
+    KEY_IS(N, ch('n', 0), ACT_SEARCH_NEXT, "n");
+    KEY_IS(N, ch('N', UIMOD_SHIFT), ACT_SEARCH_PREV, "N");
+    KEY_IS(N, ch('w', 0), ACT_TOGGLE_WORDS, "w");
     KEY_IS(N, ch(']', 0), ACT_LAYER_NEXT, "]");
     KEY_IS(N, ch('[', 0), ACT_LAYER_PREV, "[");
     /* Views, modes, quitting. */
@@ -197,7 +211,7 @@ static void test_keymap(void)
     KEY_IS(E, kk(UIKEY_DELETE, 0), ACT_EDIT_DELETE, "Delete");
     KEY_IS(E, ctrl('d'), ACT_EDIT_DELETE, "Ctrl-D");
     KEY_IS(E, kk(UIKEY_ENTER, 0), ACT_EDIT_DONE, "Enter");
-    KEY_IS(E, kk(UIKEY_ESCAPE, 0), ACT_EDIT_DONE, "Esc");
+    KEY_IS(E, kk(UIKEY_ESCAPE, 0), ACT_EDIT_CANCEL, "Esc");
     KEY_IS(E, ctrl('c'), ACT_QUIT, "Ctrl-C");
     KEY_IS(E, ctrl('l'), ACT_REDRAW, "Ctrl-L");
     KEY_IS(E, ctrl('x'), ACT_NONE, "Ctrl-X");
@@ -205,9 +219,14 @@ static void test_keymap(void)
     KEY_IS(E, kk(UIKEY_TAB, 0), ACT_NONE, "Tab");
     KEY_IS(E, kk(UIKEY_PAGEDOWN, 0), ACT_NONE, "PgDn");
 
-    /* Help mode: any key closes the overlay; q and Ctrl-C quit. */
-    KEY_IS(H, ch('q', 0), ACT_QUIT, "q");
+    /* Help mode: the arrows and page keys scroll it, Ctrl-C quits, any other
+     * key (q too) closes the overlay. */
+    KEY_IS(H, ch('q', 0), ACT_CLOSE, "q");
     KEY_IS(H, ctrl('c'), ACT_QUIT, "Ctrl-C");
+    KEY_IS(H, kk(UIKEY_DOWN, 0), ACT_SCROLL_DOWN, "Down");
+    KEY_IS(H, ch('k', 0), ACT_SCROLL_UP, "k");
+    KEY_IS(H, kk(UIKEY_PAGEDOWN, 0), ACT_SCROLL_PAGE_DOWN, "PgDn");
+    KEY_IS(H, kk(UIKEY_END, 0), ACT_SCROLL_BOTTOM, "End");
     KEY_IS(H, kk(UIKEY_ESCAPE, 0), ACT_CLOSE, "Esc");
     KEY_IS(H, ch('?', 0), ACT_CLOSE, "?");
     KEY_IS(H, ch('x', 0), ACT_CLOSE, "x");
@@ -367,15 +386,15 @@ static void test_app_state_cursors(void)
     ok(need & NEED_ROW, "a head change returns NEED_ROW");
     press(&s, kk(UIKEY_TAB, 0));
     is_int(s.head, 0, "Tab from head 7 wraps to 0");
-    for (int i = 0; i < 3; i++) press(&s, ch('n', 0));
-    is_int(s.head, 3, "n three times: head 3");
-    press(&s, ch('p', 0));
-    is_int(s.head, 2, "p: head 2");
-    need = press(&s, kk(UIKEY_PAGEUP, 0));
-    is_int(s.layer, 4, "PgUp from layer 0 wraps to 4");
+    for (int i = 0; i < 3; i++) press(&s, ch('}', 0));
+    is_int(s.head, 3, "} three times: head 3");
+    press(&s, ch('{', 0));
+    is_int(s.head, 2, "{: head 2");
+    need = press(&s, ch('[', 0));
+    is_int(s.layer, 4, "[ from layer 0 wraps to 4");
     ok(need & NEED_ROW, "a layer change returns NEED_ROW");
-    press(&s, kk(UIKEY_PAGEDOWN, 0));
-    is_int(s.layer, 0, "PgDn from layer 4 wraps to 0");
+    press(&s, ch(']', 0));
+    is_int(s.layer, 0, "] from layer 4 wraps to 0");
     press(&s, ch(']', 0));
     press(&s, ch(']', 0));
     is_int(s.layer, 2, "] twice: layer 2");
@@ -433,7 +452,24 @@ static void test_app_state_cursors(void)
     ok(s.mode == MODE_NORMAL && s.multi, "Esc closes help, keeping multi");
     press(&s, ch('?', 0));
     press(&s, ch('q', 0));
-    ok(s.quit, "q in help quits");
+    ok(!s.quit && s.mode == MODE_NORMAL, "q in help closes it, as any key does");
+    press(&s, ch('?', 0));
+    need = press(&s, kk(UIKEY_DOWN, 0));
+    ok(s.mode == MODE_HELP && s.help_scroll == 1 && need == NEED_DRAW, "Down scrolls help a line");
+    s.page_rows = 7;
+    press(&s, kk(UIKEY_PAGEDOWN, 0));
+    is_int(s.help_scroll, 8, "PgDn scrolls it a page (7 rows)");
+    press(&s, kk(UIKEY_UP, 0));
+    is_int(s.help_scroll, 7, "Up a line back");
+    press(&s, kk(UIKEY_HOME, 0));
+    is_int(s.help_scroll, 0, "Home: the top");
+    need = press(&s, kk(UIKEY_UP, 0));
+    ok(s.help_scroll == 0 && need == 0, "Up at the top: nothing");
+    press(&s, kk(UIKEY_ESCAPE, 0));
+    press(&s, ch('?', 0));
+    is_int(s.help_scroll, 0, "help opens at its top again");
+    press(&s, ctrl('c'));
+    ok(s.quit, "Ctrl-C in help quits");
     s.quit = false;
     s.mode = MODE_NORMAL;
     press(&s, ch('q', 0));
@@ -458,9 +494,83 @@ static void test_app_state_cursors(void)
     ok(s.quit, "Ctrl-C in edit mode quits");
     is_str(s.text, text, "no edit happened: the text is unchanged");
     is_int(s.text_gen, 0, "and text_gen is still 0");
+    s.quit = false;
+    s.mode = MODE_NORMAL;
+
+    /* Esc restores the text as it was when editing began; Enter keeps it. */
+    press(&s, ch('e', 0));
+    press(&s, kk(UIKEY_BACKSPACE, 0));
+    press(&s, ch('X', UIMOD_SHIFT));
+    ok(strcmp(s.text, text) != 0 && s.text_gen == 2, "typed: the text changed twice");
+    need = press(&s, kk(UIKEY_ESCAPE, 0));
+    ok(s.mode == MODE_NORMAL && strcmp(s.text, text) == 0 && s.len == strlen(text),
+       "Esc restores the text as it was");
+    ok((need & NEED_FORWARD) && s.text_gen == 3, "and asks for a pass over it (a new generation)");
+    press(&s, ch('e', 0));
+    need = press(&s, kk(UIKEY_ESCAPE, 0));
+    ok(!(need & NEED_FORWARD) && s.text_gen == 3, "Esc with nothing changed: no pass");
+    press(&s, ch('e', 0));
+    press(&s, ch('!', 0));
+    press(&s, kk(UIKEY_ENTER, 0));
+    ok(s.len == strlen(text) + 1 && s.text[s.len - 1] == '!', "Enter keeps the new text");
+    press(&s, ch('e', 0));
+    press(&s, kk(UIKEY_ESCAPE, 0));
+    ok(s.text[s.len - 1] == '!', "a later Esc restores to the text kept by Enter");
+
+    /* Paging: a page is the heatmap's rows, set by the loop. */
+    app_state_set_tokens(&s, 100);
+    press(&s, kk(UIKEY_HOME, 0));
+    s.page_rows = 12;
+    need = press(&s, kk(UIKEY_PAGEDOWN, 0));
+    ok(s.query == 12 && (need & NEED_ROW), "PgDn: the query 12 rows on");
+    press(&s, ctrl('d'));
+    is_int(s.query, 18, "Ctrl-D: half a page (6) more");
+    press(&s, ctrl('u'));
+    is_int(s.query, 12, "Ctrl-U: half a page back");
+    press(&s, kk(UIKEY_PAGEUP, 0));
+    press(&s, kk(UIKEY_PAGEUP, 0));
+    is_int(s.query, 0, "PgUp twice stops at the first token");
+    for (int i = 0; i < 10; i++) press(&s, kk(UIKEY_PAGEDOWN, 0));
+    is_int(s.query, 99, "PgDn stops at the last token");
+
+    /* Finding a word: typed in search mode, looked for by the loop. */
+    need = press(&s, ch('n', 0));
+    ok(!(need & NEED_SEARCH) && s.note, "n before any search: a note, nothing to look for");
+    press(&s, ch('/', 0));
+    is_int(s.mode, MODE_SEARCH, "/: search mode");
+    press(&s, ch('r', 0));
+    press(&s, ch('i', 0));
+    press(&s, ch('x', 0));
+    press(&s, kk(UIKEY_BACKSPACE, 0));
+    press(&s, chs("é"));
+    ok(strcmp(s.search, "ri\xc3\xa9") == 0 && strcmp(s.text + s.len - 1, "!") == 0,
+       "the word is typed into the search, not the sentence (\"%s\")", s.search);
+    need = press(&s, kk(UIKEY_ENTER, 0));
+    ok(s.mode == MODE_NORMAL && (need & NEED_SEARCH) && s.search_dir == 1,
+       "Enter: look forward for it");
+    need = press(&s, ch('N', UIMOD_SHIFT));
+    ok((need & NEED_SEARCH) && s.search_dir == -1, "N: look back");
+    need = press(&s, ch('n', 0));
+    ok((need & NEED_SEARCH) && s.search_dir == 1, "n: look forward");
+    press(&s, ch('/', 0));
+    press(&s, ch('z', 0));
+    need = press(&s, kk(UIKEY_ESCAPE, 0));
+    ok(s.mode == MODE_NORMAL && !(need & NEED_SEARCH) && s.search_len == 0,
+       "Esc gives the search up");
+    press(&s, ch('/', 0));
+    need = press(&s, kk(UIKEY_ENTER, 0));
+    ok(s.mode == MODE_NORMAL && !(need & NEED_SEARCH), "Enter on an empty search: nothing");
+    need = app_state_set_query(&s, 40);
+    ok(s.query == 40 && s.key == 40 && (need & NEED_ROW), "set_query moves query and key");
+
+    /* Words. */
+    need = press(&s, ch('w', 0));
+    ok(s.words && (need & NEED_ROW), "w: whole words");
+    press(&s, ch('w', 0));
+    ok(!s.words, "w again: pieces");
 
     app_state_free(&s);
-    ok(s.text == NULL, "free clears the text pointer");
+    ok(s.text == NULL && s.saved == NULL, "free clears the text pointers");
 }
 
 /* Apply one edit key and check the result's text and cursor. */

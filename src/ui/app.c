@@ -244,6 +244,32 @@ static void save_head(App *a)
     free(labels);
 }
 
+/* n, N or Enter after /: the query to the next or previous word that starts
+ * with what was typed, or a message saying there is none. */
+static void find_word(App *a)
+{
+    AppState *st = &a->st;
+    int dir = st->search_dir;
+    st->search_dir = 0;
+    if (!a->scene.have) return;
+    int i = scene_find(&a->scene, st->search, st->query, dir);
+    char msg[160];
+    if (i < 0) {
+        snprintf(msg, sizeof msg, "no word starting with \"%s\"", st->search);
+        set_message(a, msg);
+        return;
+    }
+    if (app_state_set_query(st, i) & NEED_ROW) scene_update(&a->scene, st);
+}
+
+/* The layout was (re)built: PgDn moves the query by the heatmap's rows (its
+ * window less the frame and the header line). */
+static void layout_changed(App *a)
+{
+    int rows = a->layout.heat ? getmaxy(a->layout.heat) - 3 : 1;
+    a->st.page_rows = rows > 1 ? rows : 1;
+}
+
 static void handle_key(App *a, const TermKeyKey *k)
 {
     UiKey u = convert_key(k);
@@ -254,6 +280,7 @@ static void handle_key(App *a, const TermKeyKey *k)
     if (need & NEED_ROW) scene_update(&a->scene, &a->st);
     if (need & NEED_FULL) clearok(curscr, TRUE);
     if (need & NEED_SAVE) save_head(a);
+    if (need & NEED_SEARCH) find_word(a);
 }
 
 /* Returns false when the terminal is gone; *held says libtermkey holds the
@@ -328,6 +355,7 @@ static void loop(App *a)
         if (resized) {
             screen_resize();
             layout_build(&a->layout);
+            layout_changed(a);
             clearok(curscr, TRUE);
         }
         if (redraw || resized) draw(a);
@@ -375,6 +403,7 @@ int app_run(const AppOptions *o, char *err, size_t errlen)
     }
     theme_init(&a.theme, o->palette, utf8);
     layout_build(&a.layout);
+    layout_changed(&a);
     a.worker = worker_start(o->model, a.wake[1]);
     if (!a.worker) {
         termkey_destroy(a.tk);

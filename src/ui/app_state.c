@@ -13,19 +13,25 @@ int app_state_init(AppState *s, int n_layers, int n_heads, const char *text, siz
         while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80) len--;
     }
     s->text = malloc(APP_MAX_TEXT + 1);
-    if (!s->text) return -1;
+    s->saved = malloc(APP_MAX_TEXT + 1);
+    if (!s->text || !s->saved) {
+        app_state_free(s);
+        return -1;
+    }
     memcpy(s->text, text, len);
     s->text[len] = '\0';
     s->len = s->edit = len;
     s->n_layers = n_layers;
     s->n_heads = n_heads;
+    s->page_rows = 10;
     return 0;
 }
 
 void app_state_free(AppState *s)
 {
     free(s->text);
-    s->text = NULL;
+    free(s->saved);
+    s->text = s->saved = NULL;
 }
 
 static int clamp(int v, int lo, int hi)
@@ -43,6 +49,8 @@ void app_state_set_tokens(AppState *s, int n)
     s->key = clamp(s->key, 0, s->query);
 }
 
+static size_t prev_char(const char *t, size_t i);
+
 /* Moving the query drags the key cursor along: it stays on the same key when
  * it can, and never right of the query (those keys are masked). */
 static unsigned move_query(AppState *s, int q)
@@ -53,6 +61,27 @@ static unsigned move_query(AppState *s, int q)
     s->query = q;
     if (key_was_on_query || s->key > q) s->key = q;
     return NEED_DRAW | NEED_ROW;
+}
+
+unsigned app_state_set_query(AppState *s, int q)
+{
+    return move_query(s, q);
+}
+
+/* The word being searched for: typed characters and Backspace. */
+static unsigned search_text(AppState *s, Action a, const UiKey *key)
+{
+    if (a == ACT_EDIT_BACKSPACE) {
+        if (s->search_len == 0) return 0;
+        s->search_len = prev_char(s->search, s->search_len);
+    } else {
+        size_t n = key ? strnlen(key->utf8, sizeof key->utf8) : 0;
+        if (n == 0 || s->search_len + n >= sizeof s->search) return 0;
+        memcpy(s->search + s->search_len, key->utf8, n);
+        s->search_len += n;
+    }
+    s->search[s->search_len] = '\0';
+    return NEED_DRAW;
 }
 
 /* UTF-8 aware cursor steps: continuation bytes are 10xxxxxx. */
@@ -130,10 +159,20 @@ static unsigned edit_move(AppState *s, Action a)
     return NEED_DRAW;
 }
 
+/* The help's first line; the view knows how long it is and clamps. */
+static unsigned scroll_help(AppState *s, int line)
+{
+    if (line < 0) line = 0;
+    if (line == s->help_scroll) return 0;
+    s->help_scroll = line;
+    return NEED_DRAW;
+}
+
 unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
 {
     s->note = NULL;
     int last = s->n_tokens > 0 ? s->n_tokens - 1 : 0;
+    int page = s->page_rows > 1 ? s->page_rows : 1;
     switch (a) {
     case ACT_NONE: return 0;
     case ACT_QUIT: s->quit = true; return 0;
@@ -172,7 +211,7 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
         return NEED_DRAW | NEED_ROW; /* the panel's numbers are computed on demand */
     case ACT_TOGGLE_VALUES: s->show_values = !s->show_values; return NEED_DRAW;
     case ACT_HELP:
-        if (s->mode != MODE_HELP) s->help_return = s->mode;
+        if (s->mode != MODE_HELP) s->help_return = s->mode, s->help_scroll = 0;
         s->mode = MODE_HELP;
         return NEED_DRAW;
     case ACT_OVERVIEW:
@@ -205,11 +244,35 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
     case ACT_EDIT_START:
         s->mode = MODE_EDIT;
         s->edit = s->len;
+        memcpy(s->saved, s->text, s->len + 1);
+        s->saved_len = s->len;
         return NEED_DRAW;
-    case ACT_EDIT_DONE: s->mode = MODE_NORMAL; return NEED_DRAW;
+    case ACT_EDIT_DONE:
+        if (s->mode == MODE_SEARCH) {
+            s->mode = MODE_NORMAL;
+            if (s->search_len == 0) return NEED_DRAW;
+            s->search_dir = 1;
+            return NEED_DRAW | NEED_SEARCH;
+        }
+        s->mode = MODE_NORMAL;
+        return NEED_DRAW;
+    case ACT_EDIT_CANCEL:
+        if (s->mode == MODE_SEARCH) {
+            s->mode = MODE_NORMAL;
+            s->search_len = 0, s->search[0] = '\0';
+            return NEED_DRAW;
+        }
+        s->mode = MODE_NORMAL;
+        if (s->saved_len == s->len && memcmp(s->saved, s->text, s->len) == 0) return NEED_DRAW;
+        memcpy(s->text, s->saved, s->saved_len + 1);
+        s->len = s->edit = s->saved_len;
+        s->text_gen++;
+        return NEED_DRAW | NEED_FORWARD;
     case ACT_EDIT_INSERT:
     case ACT_EDIT_BACKSPACE:
-    case ACT_EDIT_DELETE: return edit_text(s, a, key);
+    case ACT_EDIT_DELETE:
+        if (s->mode == MODE_SEARCH) return search_text(s, a, key);
+        return edit_text(s, a, key);
     case ACT_EDIT_LEFT:
     case ACT_EDIT_RIGHT:
     case ACT_EDIT_HOME:
@@ -218,6 +281,29 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
     case ACT_EDIT_WORD_RIGHT: return edit_move(s, a);
     case ACT_REDRAW: return NEED_DRAW | NEED_FULL;
     case ACT_SAVE: return NEED_DRAW | NEED_SAVE;
+    case ACT_PAGE_DOWN: return move_query(s, s->query + page);
+    case ACT_PAGE_UP: return move_query(s, s->query - page);
+    case ACT_HALF_DOWN: return move_query(s, s->query + (page + 1) / 2);
+    case ACT_HALF_UP: return move_query(s, s->query - (page + 1) / 2);
+    case ACT_SEARCH_START:
+        s->mode = MODE_SEARCH;
+        s->search_len = 0, s->search[0] = '\0';
+        return NEED_DRAW;
+    case ACT_SEARCH_NEXT:
+    case ACT_SEARCH_PREV:
+        if (s->search_len == 0) {
+            s->note = "no word to find yet: / types one";
+            return NEED_DRAW;
+        }
+        s->search_dir = a == ACT_SEARCH_NEXT ? 1 : -1;
+        return NEED_DRAW | NEED_SEARCH;
+    case ACT_TOGGLE_WORDS: s->words = !s->words; return NEED_DRAW | NEED_ROW;
+    case ACT_SCROLL_UP: return scroll_help(s, s->help_scroll - 1);
+    case ACT_SCROLL_DOWN: return scroll_help(s, s->help_scroll + 1);
+    case ACT_SCROLL_PAGE_UP: return scroll_help(s, s->help_scroll - page);
+    case ACT_SCROLL_PAGE_DOWN: return scroll_help(s, s->help_scroll + page);
+    case ACT_SCROLL_TOP: return scroll_help(s, 0);
+    case ACT_SCROLL_BOTTOM: return scroll_help(s, APP_MAX_TEXT); /* the view clamps */
     case ACT_PIN:
         s->pinned = !s->pinned;
         s->pin_layer = s->layer, s->pin_head = s->head;

@@ -37,7 +37,17 @@ typedef struct {
     char *text;
     size_t len, edit;
     unsigned text_gen; /* bumped on every change of text */
+    char *saved;       /* the text as it was when editing began (Esc restores it) */
+    size_t saved_len;
     const char *note;  /* a one-off message for the status line, or NULL */
+    bool words;        /* whole words: pieces of a word shown as one (w) */
+    int page_rows;     /* heatmap rows on screen: what PgDn moves (set by the loop) */
+    int help_scroll;   /* the help's first line shown (the view clamps it) */
+    /* The word / looks for, as typed; search_dir is where the loop must look
+     * next (+1 forward from the query, -1 back; 0: nothing asked). */
+    char search[64];
+    size_t search_len;
+    int search_dir;
 } AppState;
 
 /* What an action requires of the loop. */
@@ -47,6 +57,7 @@ enum {
     NEED_FORWARD = 4, /* the text changed: tokenize and run the model again */
     NEED_FULL = 8,    /* repaint the whole terminal (Ctrl-L) */
     NEED_SAVE = 16,   /* write the head on screen to files */
+    NEED_SEARCH = 32, /* look for search[] from the query in search_dir */
 };
 
 int app_state_init(AppState *s, int n_layers, int n_heads, const char *text, size_t len);
@@ -55,5 +66,8 @@ void app_state_free(AppState *s);
  * (the very first trace puts them on its last token). */
 void app_state_set_tokens(AppState *s, int n);
 unsigned app_state_apply(AppState *s, Action a, const UiKey *key);
+/* Put the query on token Q (clamped), dragging the key cursor as the arrows
+ * do; returns the needs (0 when it did not move). */
+unsigned app_state_set_query(AppState *s, int q);
 
 #endif

@@ -35,13 +35,16 @@ static const Binding normal_keys[] = {
     CH('k', ACT_QUERY_PREV),             CH('j', ACT_QUERY_NEXT),
     ANY(UIKEY_HOME, ACT_QUERY_FIRST),    ANY(UIKEY_END, ACT_QUERY_LAST),
     CH('g', ACT_QUERY_FIRST),            CH('G', ACT_QUERY_LAST),
+    ANY(UIKEY_PAGEDOWN, ACT_PAGE_DOWN),  ANY(UIKEY_PAGEUP, ACT_PAGE_UP),
+    CTRL_CH('d', ACT_HALF_DOWN),         CTRL_CH('u', ACT_HALF_UP),
     SHIFT(UIKEY_LEFT, ACT_KEY_PREV),     SHIFT(UIKEY_RIGHT, ACT_KEY_NEXT),
     CH(',', ACT_KEY_PREV),               CH('.', ACT_KEY_NEXT),
     CH('<', ACT_KEY_PREV),               CH('>', ACT_KEY_NEXT),
     NOSHIFT(UIKEY_TAB, ACT_HEAD_NEXT),   SHIFT(UIKEY_TAB, ACT_HEAD_PREV),
-    CH('n', ACT_HEAD_NEXT),              CH('p', ACT_HEAD_PREV),
-    ANY(UIKEY_PAGEDOWN, ACT_LAYER_NEXT), ANY(UIKEY_PAGEUP, ACT_LAYER_PREV),
+    CH('}', ACT_HEAD_NEXT),              CH('{', ACT_HEAD_PREV),
     CH(']', ACT_LAYER_NEXT),             CH('[', ACT_LAYER_PREV),
+    CH('/', ACT_SEARCH_START),           CH('n', ACT_SEARCH_NEXT),
+    CH('N', ACT_SEARCH_PREV),            CH('w', ACT_TOGGLE_WORDS),
     CH('a', ACT_TOGGLE_MEAN),            CH('m', ACT_TOGGLE_MULTI),
     CH('x', ACT_TOGGLE_MATH),            CH('t', ACT_TOGGLE_PREDICT),
     CH('v', ACT_TOGGLE_VALUES),          CH('s', ACT_SAVE),
@@ -60,13 +63,24 @@ static const Binding edit_keys[] = {
     CTRL_CH('a', ACT_EDIT_HOME),              CTRL_CH('e', ACT_EDIT_END),
     ANY(UIKEY_BACKSPACE, ACT_EDIT_BACKSPACE), CTRL_CH('h', ACT_EDIT_BACKSPACE),
     ANY(UIKEY_DELETE, ACT_EDIT_DELETE),       CTRL_CH('d', ACT_EDIT_DELETE),
-    ANY(UIKEY_ENTER, ACT_EDIT_DONE),          ANY(UIKEY_ESCAPE, ACT_EDIT_DONE),
+    ANY(UIKEY_ENTER, ACT_EDIT_DONE),          ANY(UIKEY_ESCAPE, ACT_EDIT_CANCEL),
     CTRL_CH('l', ACT_REDRAW),                 CTRL_CH('c', ACT_QUIT),
 };
 
-/* Any other key closes the overlay (the text and the other rows say so). */
+/* The word / looks for: typed like the sentence, one line, no cursor moves. */
+static const Binding search_keys[] = {
+    ANY(UIKEY_BACKSPACE, ACT_EDIT_BACKSPACE), CTRL_CH('h', ACT_EDIT_BACKSPACE),
+    ANY(UIKEY_ENTER, ACT_EDIT_DONE),          ANY(UIKEY_ESCAPE, ACT_EDIT_CANCEL),
+    CTRL_CH('l', ACT_REDRAW),                 CTRL_CH('c', ACT_QUIT),
+};
+
+/* The arrows and the page keys scroll the list; Ctrl-C quits; any other key
+ * (q too: the list says "any key") closes it. */
 static const Binding help_keys[] = {
-    {UIKEY_CHAR, 'q', 0, UIMOD_SHIFT | UIMOD_ALT | UIMOD_CTRL, ACT_QUIT},
+    ANY(UIKEY_UP, ACT_SCROLL_UP),              ANY(UIKEY_DOWN, ACT_SCROLL_DOWN),
+    CH('k', ACT_SCROLL_UP),                    CH('j', ACT_SCROLL_DOWN),
+    ANY(UIKEY_PAGEUP, ACT_SCROLL_PAGE_UP),     ANY(UIKEY_PAGEDOWN, ACT_SCROLL_PAGE_DOWN),
+    ANY(UIKEY_HOME, ACT_SCROLL_TOP),           ANY(UIKEY_END, ACT_SCROLL_BOTTOM),
     CTRL_CH('c', ACT_QUIT),
 };
 
@@ -101,6 +115,7 @@ static const ModeKeys mode_keys[] = {
     {MODE_EDIT, edit_keys, N_OF(edit_keys), ACT_EDIT_INSERT, ACT_NONE},
     {MODE_HELP, help_keys, N_OF(help_keys), ACT_CLOSE, ACT_CLOSE},
     {MODE_OVERVIEW, overview_keys, N_OF(overview_keys), ACT_NONE, ACT_NONE},
+    {MODE_SEARCH, search_keys, N_OF(search_keys), ACT_EDIT_INSERT, ACT_NONE},
 };
 
 static bool binding_matches(const Binding *b, const UiKey *k)
@@ -130,15 +145,20 @@ Action keymap_lookup(Mode mode, const UiKey *key)
 static const KeyHelp normal_help[] = {
     KEYS2("← h ↑ k", "→ l ↓ j", ACT_QUERY_PREV, ACT_QUERY_NEXT, "move the query token"),
     KEYS2("Home g", "End G", ACT_QUERY_FIRST, ACT_QUERY_LAST, "first or last token"),
+    KEYS2("PgDn", "PgUp", ACT_PAGE_DOWN, ACT_PAGE_UP, "the query a page down or up"),
+    KEYS2("Ctrl-D", "Ctrl-U", ACT_HALF_DOWN, ACT_HALF_UP, "the query half a page down or up"),
     KEYS2("Shift-← , <", "Shift-→ . >", ACT_KEY_PREV, ACT_KEY_NEXT, "move the key cursor"),
-    KEYS2("Tab n", "Shift-Tab p", ACT_HEAD_NEXT, ACT_HEAD_PREV, "next or previous head"),
-    KEYS2("PgDn ]", "PgUp [", ACT_LAYER_NEXT, ACT_LAYER_PREV, "next or previous layer"),
+    KEYS2("Tab }", "Shift-Tab {", ACT_HEAD_NEXT, ACT_HEAD_PREV, "next or previous head"),
+    KEYS2("]", "[", ACT_LAYER_NEXT, ACT_LAYER_PREV, "next or previous layer"),
+    KEYS1("/", ACT_SEARCH_START, "find a word, make it the query"),
+    KEYS2("n", "N", ACT_SEARCH_NEXT, ACT_SEARCH_PREV, "next or previous match"),
+    KEYS1("w", ACT_TOGGLE_WORDS, "whole words instead of pieces"),
     KEYS1("a", ACT_TOGGLE_MEAN, "the mean over the layer's heads"),
     KEYS1("m", ACT_TOGGLE_MULTI, "all heads of the layer"),
     KEYS1("x", ACT_TOGGLE_MATH, "the math: q·k, scaled, softmax"),
     KEYS1("t", ACT_TOGGLE_PREDICT, "next token the model predicts"),
     KEYS1("v", ACT_TOGGLE_VALUES, "numbers in the heatmap"),
-    KEYS1("s", ACT_SAVE, "save the matrix as CSV and SVG"),
+    KEYS1("s", ACT_SAVE, "save the view as CSV and SVG"),
     KEYS1("c", ACT_PIN, "pin the head to compare"),
     KEYS1("o", ACT_OVERVIEW, "the overview of every head"),
     KEYS1("e", ACT_EDIT_START, "edit the sentence"),
@@ -155,7 +175,17 @@ static const KeyHelp edit_help[] = {
     KEYS2("Home Ctrl-A", "End Ctrl-E", ACT_EDIT_HOME, ACT_EDIT_END, "start or end of the text"),
     KEYS1("Backspace Ctrl-H", ACT_EDIT_BACKSPACE, "delete the character before"),
     KEYS1("Delete Ctrl-D", ACT_EDIT_DELETE, "delete the character after"),
-    KEYS1("Enter Esc", ACT_EDIT_DONE, "finish editing"),
+    KEYS1("Enter", ACT_EDIT_DONE, "keep the new text"),
+    KEYS1("Esc", ACT_EDIT_CANCEL, "restore the text as it was"),
+    KEYS1("Ctrl-L", ACT_REDRAW, "redraw the screen"),
+    KEYS1("Ctrl-C", ACT_QUIT, "quit"),
+};
+
+static const KeyHelp search_help[] = {
+    {HELP_TEXT, {"characters", NULL}, {ACT_EDIT_INSERT, ACT_NONE}, "the word to find"},
+    KEYS1("Backspace Ctrl-H", ACT_EDIT_BACKSPACE, "delete the last character"),
+    KEYS1("Enter", ACT_EDIT_DONE, "find it from the query on"),
+    KEYS1("Esc", ACT_EDIT_CANCEL, "give up"),
     KEYS1("Ctrl-L", ACT_REDRAW, "redraw the screen"),
     KEYS1("Ctrl-C", ACT_QUIT, "quit"),
 };
@@ -171,13 +201,17 @@ static const KeyHelp overview_help[] = {
 };
 
 static const KeyHelp help_help[] = {
-    KEYS1("q Ctrl-C", ACT_QUIT, "quit"),
+    KEYS2("↑ k", "↓ j", ACT_SCROLL_UP, ACT_SCROLL_DOWN, "scroll the list a line"),
+    KEYS2("PgUp", "PgDn", ACT_SCROLL_PAGE_UP, ACT_SCROLL_PAGE_DOWN, "scroll it a page"),
+    KEYS2("Home", "End", ACT_SCROLL_TOP, ACT_SCROLL_BOTTOM, "its top or bottom"),
+    KEYS1("Ctrl-C", ACT_QUIT, "quit"),
     {HELP_ANY, {"any other key", NULL}, {ACT_CLOSE, ACT_NONE}, "closes the list"},
 };
 
 static const KeymapHelp help_all[] = {
     {MODE_NORMAL, "normal", "The main view", normal_help, N_OF(normal_help)},
     {MODE_EDIT, "edit", "Editing the sentence", edit_help, N_OF(edit_help)},
+    {MODE_SEARCH, "search", "Finding a word", search_help, N_OF(search_help)},
     {MODE_OVERVIEW, "overview", "The overview", overview_help, N_OF(overview_help)},
     {MODE_HELP, "help", "The list of keys", help_help, N_OF(help_help)},
 };

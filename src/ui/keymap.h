@@ -30,7 +30,9 @@ typedef struct {
     int mods;
 } UiKey;
 
-typedef enum { MODE_NORMAL, MODE_EDIT, MODE_HELP, MODE_OVERVIEW } Mode;
+/* MODE_SEARCH: typing the word that / looks for, on the status line. */
+typedef enum { MODE_NORMAL, MODE_EDIT, MODE_HELP, MODE_OVERVIEW, MODE_SEARCH } Mode;
+#define MODE_LAST MODE_SEARCH
 
 typedef enum {
     ACT_NONE,
@@ -50,7 +52,16 @@ typedef enum {
     ACT_PIN,                   /* pin the head for comparison, or unpin */
     ACT_OVERVIEW,              /* every head of the model at once */
     ACT_OVERVIEW_OPEN,         /* leave the overview on the selected head */
+    ACT_PAGE_DOWN, ACT_PAGE_UP, /* the query a page of heatmap rows on / back */
+    ACT_HALF_DOWN, ACT_HALF_UP, /* half a page */
+    ACT_SEARCH_START,          /* / : type a word to look for */
+    ACT_SEARCH_NEXT, ACT_SEARCH_PREV, /* the query to the next / previous match */
+    ACT_TOGGLE_WORDS,          /* whole words instead of the model's pieces */
+    ACT_EDIT_CANCEL,           /* leave editing (or searching), restoring the text */
+    ACT_SCROLL_UP, ACT_SCROLL_DOWN, ACT_SCROLL_PAGE_UP, ACT_SCROLL_PAGE_DOWN,
+    ACT_SCROLL_TOP, ACT_SCROLL_BOTTOM, /* the help's lines */
 } Action;
+#define ACT_LAST ACT_SCROLL_BOTTOM
 
 Action keymap_lookup(Mode mode, const UiKey *key);
 

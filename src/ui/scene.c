@@ -1,6 +1,7 @@
 /* scene.c - see scene.h. */
 #include "scene.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,4 +230,42 @@ int scene_top(const Scene *s, int k, int *ids)
         ids[got++] = best;
     }
     return got;
+}
+
+/* Does token I start a word: its text starts with a space, or it is the
+ * first token that covers any text. */
+static bool starts_word(const Scene *s, int i)
+{
+    const Token *t = &s->res.tokens[i];
+    if (t->start >= t->end) return false;
+    if (s->res.text[t->start] == ' ') return true;
+    for (int j = 0; j < i; j++)
+        if (s->res.tokens[j].end > s->res.tokens[j].start) return false;
+    return true;
+}
+
+static bool word_matches(const Scene *s, int i, const char *word)
+{
+    const char *text = s->res.text;
+    size_t a = s->res.tokens[i].start, len = s->res.len, k = 0;
+    while (a < len && text[a] == ' ') a++;
+    for (; word[k]; k++, a++) {
+        if (a >= len) return false;
+        unsigned char x = (unsigned char)text[a], y = (unsigned char)word[k];
+        if (x < 0x80 && y < 0x80 ? tolower(x) != tolower(y) : x != y) return false;
+    }
+    return k > 0;
+}
+
+int scene_find(const Scene *s, const char *word, int from, int dir)
+{
+    int n = s->have ? s->res.n : 0;
+    if (n == 0 || !word || !word[0]) return -1;
+    if (from < -1 || from >= n) from = -1;
+    int step = dir < 0 ? -1 : 1, i = from;
+    for (int k = 0; k < n; k++) {
+        i = (i + step + n) % n;
+        if (starts_word(s, i) && word_matches(s, i, word)) return i;
+    }
+    return -1;
 }

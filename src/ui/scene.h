@@ -61,5 +61,11 @@ const float *scene_v(const Scene *s, const AppState *st, int j);
 /* The K largest weights of the query row: fills ids (sorted, largest first);
  * returns how many (≤ k, only non-zero weights). */
 int scene_top(const Scene *s, int k, int *ids);
+/* The first token of the next word (DIR +1) or previous word (DIR -1) after
+ * token FROM, going round the end, whose text starts with WORD (ASCII case
+ * folded); FROM -1 with DIR +1 looks from the start.  A word starts at a
+ * token whose text starts with a space, or at the first token of the text.
+ * Returns the token, or -1 when no word matches. */
+int scene_find(const Scene *s, const char *word, int from, int dir);
 
 #endif

@@ -142,7 +142,7 @@ static bool on_boundary(const char *t, size_t len, size_t at)
 static void check_state(const AppState *st, bool valid)
 {
     FUZZ_CHECK(st->mode == MODE_NORMAL || st->mode == MODE_EDIT || st->mode == MODE_HELP ||
-                   st->mode == MODE_OVERVIEW, "mode %d", (int)st->mode);
+                   st->mode == MODE_OVERVIEW || st->mode == MODE_SEARCH, "mode %d", (int)st->mode);
     FUZZ_CHECK(st->help_return == MODE_NORMAL || st->help_return == MODE_OVERVIEW ||
                    st->help_return == MODE_EDIT, "help returns to %d", (int)st->help_return);
     FUZZ_CHECK(st->layer >= 0 && st->layer < n_layers, "layer %d of %d", st->layer, n_layers);
