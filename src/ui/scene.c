@@ -269,3 +269,29 @@ int scene_find(const Scene *s, const char *word, int from, int dir)
     }
     return -1;
 }
+
+/* Units are tokens for now: whole words are built on these (w). */
+int scene_units(const Scene *s, const AppState *st)
+{
+    (void)st;
+    return s->have ? s->res.n : 0;
+}
+
+int scene_unit_of(const Scene *s, const AppState *st, int t)
+{
+    (void)s, (void)st;
+    return t;
+}
+
+const char *scene_unit_label(const Scene *s, const AppState *st, int u, int *w)
+{
+    (void)st;
+    if (w) *w = s->label_w[u];
+    return s->label[u];
+}
+
+bool scene_masked(const Scene *s, const AppState *st, int i, int j)
+{
+    (void)s, (void)st;
+    return j > i; /* every model read today is causal */
+}

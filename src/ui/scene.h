@@ -68,4 +68,20 @@ int scene_top(const Scene *s, int k, int *ids);
  * Returns the token, or -1 when no word matches. */
 int scene_find(const Scene *s, const char *word, int from, int dir);
 
+/*
+ * What the heatmap, the status line and the saved files show are UNITS: the
+ * model's tokens, or whole words when st->words is on (w).  Views ask these
+ * rather than indexing tokens, so that one switch serves them all.
+ *   scene_units        how many units there are
+ *   scene_unit_of      the unit holding token T (the query's, the key's)
+ *   scene_unit_label   unit U's label and its columns (*w, when not NULL)
+ *   scene_masked       whether key unit J is hidden from query unit I (a
+ *                      causal model sees no later word)
+ * scene_matrix() and s->row are over units too.
+ */
+int scene_units(const Scene *s, const AppState *st);
+int scene_unit_of(const Scene *s, const AppState *st, int t);
+const char *scene_unit_label(const Scene *s, const AppState *st, int u, int *w);
+bool scene_masked(const Scene *s, const AppState *st, int i, int j);
+
 #endif
