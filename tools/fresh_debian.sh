@@ -5,7 +5,7 @@
 # standard input, CI=true.  Packages that happen to be on the development
 # machine cannot hide a missing install step there.
 #
-# usage: tools/fresh_debian.sh [--readme] [--keep] [DIR]
+# usage: tools/fresh_debian.sh [--readme] [--keep] [--rev REV] [DIR]
 #   DIR       where the chroot goes (default /tmp/attnscope-bookworm); it is
 #             made anew each run from a cached minbase tarball DIR.tar
 #             (delete it to debootstrap again)
@@ -14,16 +14,18 @@
 #             out since nothing would quit it and sudo left out as the README
 #             tells root to, then the second block)
 #   --keep    leave the chroot in place afterwards (for a look inside)
+#   --rev REV that commit (default HEAD) rather than the checked-out one
 # Needs root and debootstrap (apt-get install debootstrap).  Exit status is
 # that of the run inside.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-mode=ci keep=0 dir=/tmp/attnscope-bookworm
+mode=ci keep=0 dir=/tmp/attnscope-bookworm rev=HEAD
 while [ $# -gt 0 ]; do
     case $1 in
         --readme) mode=readme ;;
         --keep) keep=1 ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --rev) rev=${2:?--rev needs a commit}; shift ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "fresh_debian.sh: unknown option $1" >&2; exit 2 ;;
         *) dir=$1 ;;
     esac
@@ -72,6 +74,8 @@ mount --bind /dev/pts "$dir/dev/pts"
 # CI lays them out.
 mkdir -p "$dir/ci"
 git clone -q "$top" "$dir/ci/attnscope"
+git -C "$dir/ci/attnscope" checkout -q --detach "$(git -C "$top" rev-parse --verify "$rev^{commit}")"
+echo "== commit $(git -C "$dir/ci/attnscope" log --oneline -1)"
 cp -a "$shared" "$dir/ci/shared"
 chmod -R a-w "$dir/ci/shared"
 
@@ -79,7 +83,7 @@ if [ $mode = ci ]; then
     run='cd /ci/attnscope && bash .ci/run'
 else
     # The README's first two sh blocks, as a user would paste them.
-    block() { awk -v k="$1" '/^```sh$/ { n++; on = (n == k); next } /^```/ { on = 0; next } on' "$top/README.md"; }
+    block() { awk -v k="$1" '/^```sh$/ { n++; on = (n == k); next } /^```/ { on = 0; next } on' "$dir/ci/attnscope/README.md"; }
     # As the README says, root leaves out sudo (minbase has none).
     install=$(block 1 | sed 's/ && \.\/src\/attnscope$//; s/sudo //g')
     test=$(block 2)
