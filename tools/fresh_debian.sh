@@ -5,7 +5,7 @@
 # standard input, CI=true.  Packages that happen to be on the development
 # machine cannot hide a missing install step there.
 #
-# usage: tools/fresh_debian.sh [--readme] [--keep] [--rev REV] [DIR]
+# usage: tools/fresh_debian.sh [--readme] [--keep] [--rev REV] [--no-shared] [DIR]
 #   DIR       where the chroot goes (default /tmp/attnscope-bookworm); it is
 #             made anew each run from a cached minbase tarball DIR.tar
 #             (delete it to debootstrap again)
@@ -15,17 +15,19 @@
 #             tells root to, then the second block)
 #   --keep    leave the chroot in place afterwards (for a look inside)
 #   --rev REV that commit (default HEAD) rather than the checked-out one
+#   --no-shared  leave ../shared out: CI must then fail, not skip
 # Needs root and debootstrap (apt-get install debootstrap).  Exit status is
 # that of the run inside.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-mode=ci keep=0 dir=/tmp/attnscope-bookworm rev=HEAD
+mode=ci keep=0 dir=/tmp/attnscope-bookworm rev=HEAD with_shared=1
 while [ $# -gt 0 ]; do
     case $1 in
         --readme) mode=readme ;;
         --keep) keep=1 ;;
         --rev) rev=${2:?--rev needs a commit}; shift ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --no-shared) with_shared=0 ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "fresh_debian.sh: unknown option $1" >&2; exit 2 ;;
         *) dir=$1 ;;
     esac
@@ -76,8 +78,10 @@ mkdir -p "$dir/ci"
 git clone -q "$top" "$dir/ci/attnscope"
 git -C "$dir/ci/attnscope" checkout -q --detach "$(git -C "$top" rev-parse --verify "$rev^{commit}")"
 echo "== commit $(git -C "$dir/ci/attnscope" log --oneline -1)"
-cp -a "$shared" "$dir/ci/shared"
-chmod -R a-w "$dir/ci/shared"
+if [ $with_shared -eq 1 ]; then
+    cp -a "$shared" "$dir/ci/shared"
+    chmod -R a-w "$dir/ci/shared"
+fi
 
 if [ $mode = ci ]; then
     run='cd /ci/attnscope && bash .ci/run'
