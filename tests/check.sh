@@ -4,7 +4,8 @@
 # `make distcheck` (whose own `make check` is counted too); with FUZZ_SECONDS
 # set, each libFuzzer harness for that many seconds (build-fuzz/); ends with
 # one line "N passed, M failed, K skipped".
-# Run from anywhere; builds go to build/ and build-asan/ in the source tree.
+# Run from anywhere; builds go to build/ and build-asan/ in the source tree
+# (from a copy in build-src/ when the tree itself was configured).
 #
 # ATTNSCOPE_REQUIRE_ALL=1 (CI sets it): nothing may be skipped; a test that
 # would skip for want of ../shared, tmux, numpy or clang fails, and so does
@@ -25,12 +26,25 @@ fi
 
 autoreconf -fi >/dev/null 2>&1 || { autoreconf -fi; echo "autoreconf failed"; exit 1; }
 
+# The builds below are made beside the sources (VPATH), which configure
+# refuses when the source tree itself is configured, as the README's
+# ./configure && make leaves it.  Then they are made from a copy of the
+# sources as distributed (make distdir), leaving the user's build alone.
+src=$top
+if [ -f "$top/config.status" ]; then
+    echo "== the source tree is configured in place: building from a copy (build-src/)"
+    chmod -R u+w build-src 2>/dev/null; rm -rf build-src
+    (./config.status >/dev/null && make distdir distdir="$top/build-src") >build-src.out 2>&1 ||
+        { tail -20 build-src.out; echo "could not copy the sources"; exit 1; }
+    src=$top/build-src
+fi
+
 build() { # build DIR CONFIGURE-FLAGS...
     local dir=$1; shift
     # (distcheck leaves its tree read-only.)
     chmod -R u+w "$dir" 2>/dev/null; rm -rf "$dir" && mkdir -p "$dir" && cd "$dir" || return 1
     echo "== $dir: configure $*"
-    "$top/configure" --enable-werror "$@" >configure.out 2>&1 || { cat configure.out; cd "$top"; return 1; }
+    "$src/configure" --enable-werror "$@" >configure.out 2>&1 || { cat configure.out; cd "$top"; return 1; }
     echo "== $dir: make check"
     make -j"$jobs" >make.out 2>&1 || { cat make.out; cd "$top"; return 1; }
     make -j"$jobs" check >check.out 2>&1
