@@ -34,7 +34,7 @@ src=$top
 if [ -f "$top/config.status" ]; then
     echo "== the source tree is configured in place: building from a copy (build-src/)"
     chmod -R u+w build-src 2>/dev/null; rm -rf build-src
-    (./config.status >/dev/null && make distdir distdir="$top/build-src") >build-src.out 2>&1 ||
+    (./config.status >/dev/null && make distdir distdir=build-src) >build-src.out 2>&1 ||
         { tail -20 build-src.out; echo "could not copy the sources"; exit 1; }
     src=$top/build-src
 fi
