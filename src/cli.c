@@ -5,6 +5,7 @@
 #include "export.h"
 
 #include <cblas.h>
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -125,6 +126,58 @@ fail:
     return -1;
 }
 
+/* The first token that starts a word beginning with WORD, the rule the
+ * explorer's / follows (scene_find): a word starts at a token whose text
+ * starts with a space, or at the first token covering any text; letters
+ * compare with ASCII case folded.  -1 when there is none. */
+static int find_word(const char *text, size_t len, const Token *toks, size_t n, const char *word)
+{
+    bool first = true;
+    for (size_t i = 0; i < n && word[0]; i++) {
+        size_t a = toks[i].start, k = 0;
+        if (a >= toks[i].end) continue;
+        bool starts = first || text[a] == ' ';
+        first = false;
+        if (!starts) continue;
+        while (a < len && text[a] == ' ') a++;
+        for (; word[k] && a < len; k++, a++) {
+            unsigned char x = (unsigned char)text[a], y = (unsigned char)word[k];
+            if (x < 0x80 && y < 0x80 ? tolower(x) != tolower(y) : x != y) break;
+        }
+        if (!word[k]) return (int)i;
+    }
+    return -1;
+}
+
+/* Point *OUT at the token --query names among N tokens, or say why not. */
+static int resolve_query(const char *text, size_t len, const Token *toks, size_t n, int query,
+                         const char *word, int *out, char *err, size_t errlen)
+{
+    if (word) {
+        *out = find_word(text, len, toks, n, word);
+        if (*out >= 0) return 0;
+        error_set(err, errlen, "--query '%s': no word of the text starts with it", word);
+        return 2;
+    }
+    if (query >= (int)n) {
+        error_set(err, errlen, "--query %d: the text has tokens 0..%zu", query, n - 1);
+        return 2;
+    }
+    *out = query;
+    return 0;
+}
+
+int cli_query_token(const Model *m, const char *text, size_t len, int query, const char *word,
+                    int *out, char *err, size_t errlen)
+{
+    Token *toks;
+    size_t n;
+    if (tokenizer_encode(m->tok, text, len, 0, &toks, &n, err, errlen)) return 1;
+    int rc = resolve_query(text, len, toks, n, query, word, out, err, errlen);
+    free(toks);
+    return rc;
+}
+
 static void json_matrix(FILE *out, const float *a, int n)
 {
     fputc('[', out);
@@ -138,14 +191,14 @@ static void json_matrix(FILE *out, const float *a, int n)
 
 /* One query row explained through the shared kernel: q·k, the scaled score
  * (null where the causal mask hides the key) and the softmax weight. */
-static void json_math(FILE *out, const AttentionTrace *t, const CliOptions *o)
+static void json_math(FILE *out, const AttentionTrace *t, const CliOptions *o, int query)
 {
     int n = t->n_tokens;
     float *buf = malloc((size_t)n * 3 * sizeof *buf);
     if (!buf) return;
     AttentionRow row = {buf, buf + n, buf + 2 * n};
-    trace_row(t, o->layer, o->head, o->query, &row);
-    fprintf(out, ",\"query\":%d,\"math\":{\"scale\":%.9g,\"dot\":[", o->query, t->scale);
+    trace_row(t, o->layer, o->head, query, &row);
+    fprintf(out, ",\"query\":%d,\"math\":{\"scale\":%.9g,\"dot\":[", query, t->scale);
     for (int j = 0; j < n; j++) fprintf(out, j ? ",%.7g" : "%.7g", row.dot[j]);
     fputs("],\"scaled\":[", out);
     for (int j = 0; j < n; j++) {
@@ -160,7 +213,7 @@ static void json_math(FILE *out, const AttentionTrace *t, const CliOptions *o)
 }
 
 static void json_dump(FILE *out, const Model *m, const CliOptions *o, const Token *toks, int n,
-                      const AttentionTrace *t)
+                      const AttentionTrace *t, int query)
 {
     fputs("{\"model\":", out);
     json_string(out, m->name, strlen(m->name));
@@ -182,7 +235,7 @@ static void json_dump(FILE *out, const Model *m, const CliOptions *o, const Toke
     if (o->layer >= 0) {
         fprintf(out, ",\"layer\":%d,\"head\":%d,\"attention\":", o->layer, o->head);
         json_matrix(out, trace_attn(t, o->layer, o->head), n);
-        if (o->query >= 0) json_math(out, t, o);
+        if (query >= 0) json_math(out, t, o, query);
     } else {
         fputs(",\"attention\":[", out);
         for (int l = 0; l < t->n_layers; l++) {
@@ -245,6 +298,14 @@ static int file_dump(FILE *out, const Model *m, const CliOptions *o, const Token
     return rc;
 }
 
+int cli_check_head(const ModelConfig *c, int layer, int head, char *err, size_t errlen)
+{
+    if (layer < c->n_layers && head < c->n_heads) return 0;
+    error_set(err, errlen, "layer %d / head %d: the model has layers 0..%d and heads 0..%d",
+              layer < 0 ? 0 : layer, head < 0 ? 0 : head, c->n_layers - 1, c->n_heads - 1);
+    return 2;
+}
+
 int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t errlen)
 {
     const ModelConfig *c = &m->cfg;
@@ -252,7 +313,8 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
         error_set(err, errlen, "--layer and --head go together");
         return 2;
     }
-    if (o->query >= 0 && (o->layer < 0 || o->format != DUMP_JSON)) {
+    bool query = o->query >= 0 || o->query_word;
+    if (query && (o->layer < 0 || o->format != DUMP_JSON)) {
         error_set(err, errlen, "--query explains one head's row: use it with --dump json "
                                "--layer L --head H");
         return 2;
@@ -266,22 +328,22 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
                   o->format == DUMP_CSV ? "csv" : "svg");
         return 2;
     }
-    if (o->layer >= c->n_layers || o->head >= c->n_heads) {
-        error_set(err, errlen, "layer %d / head %d: the model has layers 0..%d and heads 0..%d",
-               o->layer, o->head, c->n_layers - 1, c->n_heads - 1);
-        return 2;
-    }
+    if (cli_check_head(c, o->layer, o->head, err, errlen)) return 2;
     Token *toks;
     size_t n;
     AttentionTrace *t;
     if (run_text(m, o->text, o->text_len, &toks, &n, &t, err, errlen)) return 1;
-    if (o->query >= (int)n) {
-        error_set(err, errlen, "--query %d: the text has tokens 0..%zu", o->query, n - 1);
-        free(toks);
-        trace_free(t);
-        return 2;
+    int q = -1;
+    if (query) {
+        int rc = resolve_query(o->text, o->text_len, toks, n, o->query, o->query_word, &q, err,
+                               errlen);
+        if (rc) {
+            free(toks);
+            trace_free(t);
+            return rc;
+        }
     }
-    if (o->format == DUMP_JSON) json_dump(out, m, o, toks, (int)n, t);
+    if (o->format == DUMP_JSON) json_dump(out, m, o, toks, (int)n, t, q);
     else if (o->format == DUMP_HEADS) heads_dump(out, t);
     else file_dump(out, m, o, toks, (int)n, t);
     free(toks);

@@ -20,11 +20,22 @@ typedef struct {
     DumpFormat format;
     int layer, head; /* -1: all */
     int query;       /* -1: none; else --dump json adds that row's math */
+    const char *query_word; /* --query given as a word: its first occurrence */
     int bench_runs;  /* 0: automatic */
 } CliOptions;
 
 int cli_info(FILE *out, const Model *m, char *err, size_t errlen);
 int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t errlen);
+/* Whether LAYER and HEAD (-1: not given) exist in the model: 0, or 2 with
+ * the one message --dump and the explorer both give. */
+int cli_check_head(const ModelConfig *c, int layer, int head, char *err, size_t errlen);
+/* The token --query names in TEXT: token QUERY itself (checked against the
+ * token count), or, when WORD is not NULL, the first token starting a word
+ * that starts with WORD (ASCII case folded), as the explorer's / finds it.
+ * Returns 0 with *OUT set, 1 on failure (tokenizing), 2 when the text has
+ * no such token or word; ERR says why. */
+int cli_query_token(const Model *m, const char *text, size_t len, int query, const char *word,
+                    int *out, char *err, size_t errlen);
 int cli_bench(FILE *out, const char *model_path, const CliOptions *o, char *err, size_t errlen);
 /* FLOPs of one forward pass over N tokens, as bench.c counts them. */
 double bench_flops(const ModelConfig *c, int n);

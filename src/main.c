@@ -18,12 +18,38 @@
 #include "buildinfo.h"
 #include "cli.h"
 #include "config.h"
+#include "keymap.h"
 #include "model.h"
 
 #define DEFAULT_TEXT "The cat sat on the mat because it was tired."
 /* Text files beyond this are refused before reading: no model's context
  * holds more than a fraction of it. */
 #define MAX_TEXT_BYTES (16u << 20)
+
+/* Columns a UTF-8 string takes: the help's key names are one column each. */
+static int columns(const char *s)
+{
+    int n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* The keys, from the table the explorer's own help is drawn from. */
+static void usage_keys(FILE *out)
+{
+    size_t n_modes;
+    const KeymapHelp *modes = keymap_help_all(&n_modes);
+    fputs("Keys in the explorer (? lists them there too):\n", out);
+    for (size_t m = 0; m < n_modes; m++) {
+        fprintf(out, "  %s:\n", modes[m].title);
+        for (size_t r = 0; r < modes[m].n_rows; r++) {
+            char keys[96];
+            keymap_help_keys(&modes[m].rows[r], keys, sizeof keys);
+            int pad = 26 - columns(keys);
+            fprintf(out, "    %s%*s %s\n", keys, pad > 0 ? pad : 0, "", modes[m].rows[r].what);
+        }
+    }
+}
 
 static void usage(FILE *out)
 {
@@ -42,35 +68,34 @@ static void usage(FILE *out)
           "Options:\n"
           "  -m, --model FILE       the GGUF model file\n"
           "  -t, --text TEXT        the sentence to analyse (default: \"" DEFAULT_TEXT "\")\n"
-          "  -f, --text-file FILE   read the sentence from FILE (- for standard input)\n"
-          "  -l, --layer L          layer, counted from 0\n"
-          "  -H, --head H           head, counted from 0\n"
-          "  -q, --query I          with --dump json and one head: that query row's math\n"
-          "                         (q·k, the scaled score, the softmax weight per key)\n"
+          "  -f, --text-file FILE   read the sentence from FILE (- for standard input; the\n"
+          "                         explorer then reads keys from the terminal, /dev/tty)\n"
+          "  -l, --layer L          layer, counted from 0: the explorer opens there\n"
+          "  -H, --head H           head, counted from 0: the explorer opens there\n"
+          "  -q, --query Q          the query: token number Q, or the first word starting\n"
+          "                         with Q; the explorer opens on it, and --dump json with\n"
+          "                         one head adds its row's math (q·k, scaled, weight per key)\n"
           "      --runs N           timed passes per size for --bench, after one untimed\n"
           "                         warm-up (default: automatic)\n"
           "  -c, --config FILE      settings file (default: $XDG_CONFIG_HOME/attnscope/config.ini)\n"
-          "  -p, --palette NAME     auto, truecolor, 256, 8, mono or ascii (default: auto)\n"
+          "  -p, --palette NAME     auto, truecolor, 256, 8, mono or ascii (default: auto:\n"
+          "                         none if NO_COLOR is set, truecolor if COLORTERM says so,\n"
+          "                         else what the terminal's terminfo offers)\n"
           "      --values           show numbers in the heatmap cells\n"
           "  -h, --help             show this help and exit\n"
           "  -V, --version          show the version and exit\n"
           "\n"
           "The model is --model, else model= in the config file, else $ATTNSCOPE_MODEL,\n"
           "else the bundled " DEFAULT_MODEL_FILE ".\n"
-          "\n"
-          "Keys in the explorer:\n"
-          "  <- -> h l  up down k j   move the query token     Home End  first / last\n"
-          "  PgDn PgUp  Ctrl-D Ctrl-U the query by a page, half a page\n"
-          "  Shift-<- -> , .           move the key cursor      Tab Shift-Tab } {  head\n"
-          "  ] [                       next / previous layer    a  mean of the heads\n"
-          "  / n N      find a word    w  whole words           m  all heads of the layer\n"
-          "  x  the math of the query  v  numbers in cells      e  edit the sentence\n"
-          "  ?  help   Esc  back   Ctrl-L  redraw   q Ctrl-C  quit\n"
-          "\n"
+          "\n",
+          out);
+    usage_keys(out);
+    fputs("\n"
           "Exit status: 0 on success, 1 when the work failed (unreadable model, text\n"
           "longer than the context, ...), 2 on a usage error.\n"
           "\n"
           "Examples:\n"
+          "  attnscope -l 0 -H 2 -q it\n"
           "  attnscope --info --model model.gguf\n"
           "  attnscope -m model.gguf -t \"The cat sat.\" --dump json > attention.json\n"
           "  attnscope -m model.gguf -t \"The cat sat.\" --dump csv --layer 2 --head 1\n",
@@ -84,6 +109,23 @@ static int parse_int(const char *s, int lo, int hi, int *out)
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < lo || v > hi) return -1;
     *out = (int)v;
+    return 0;
+}
+
+/* A query: a token number (digits), or a word (anything else).  Returns -1
+ * for what is neither: empty, or a number out of range (such as -1). */
+static int parse_query(const char *s, int *query, const char **word)
+{
+    char *end;
+    if (!*s) return -1;
+    if (strspn(s, "0123456789") == strlen(s)) {
+        *word = NULL;
+        return parse_int(s, 0, INT_MAX, query);
+    }
+    (void)strtol(s, &end, 10);
+    if (!*end) return -1; /* "-1", "+3": numbers, but no token's */
+    *word = s;
+    *query = -1;
     return 0;
 }
 
@@ -160,6 +202,31 @@ static const char *default_model(const Config *cfg, char *buf, size_t len)
     return bundled_model(buf, len);
 }
 
+/* The explorer, opened where the options (else the config file) say:
+ * a layer, head or query number the model or the text does not have is the
+ * usage error --dump gives; a query word the text lacks is only a note. */
+static int explore(const Model *m, const CliOptions *o, const Config *cfg, int have_query,
+                   Palette palette, int values, char *err, size_t errlen)
+{
+    AppOptions ao = {
+        .model = m, .text = o->text, .text_len = o->text_len, .palette = palette,
+        .show_values = values,
+        .layer = o->layer >= 0 ? o->layer : cfg->have_layer ? cfg->layer : 0,
+        .head = o->head >= 0 ? o->head : cfg->have_head ? cfg->head : 0,
+        .query = o->query, .query_word = o->query_word,
+        .startup_note = cfg->n_warnings ? cfg->warnings[0] : NULL,
+    };
+    if (!have_query && cfg->query && parse_query(cfg->query, &ao.query, &ao.query_word))
+        ao.query = -1, ao.query_word = cfg->query; /* "-1": no token's number, a word then */
+    if (cli_check_head(&m->cfg, ao.layer, ao.head, err, errlen)) return 2;
+    if (ao.query >= 0) {
+        int q;
+        int rc = cli_query_token(m, o->text, o->text_len, ao.query, NULL, &q, err, errlen);
+        if (rc) return rc;
+    }
+    return app_run(&ao, err, errlen);
+}
+
 int main(int argc, char **argv)
 {
     enum { OPT_RUNS = 256, OPT_VALUES };
@@ -176,7 +243,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     CliOptions o = {.text = NULL, .layer = -1, .head = -1, .query = -1, .format = DUMP_JSON};
-    int info = 0, dump = 0, bench = 0, values = 0, have_palette = 0;
+    int info = 0, dump = 0, bench = 0, values = 0, have_palette = 0, have_query = 0;
     Palette palette = PALETTE_AUTO;
     const char *text_file = NULL, *config_path = NULL;
     int c;
@@ -211,16 +278,23 @@ int main(int argc, char **argv)
             break;
         case OPT_VALUES: values = 1; break;
         case 'l':
-        case 'H':
-        case 'q': {
-            int *dst = c == 'l' ? &o.layer : c == 'H' ? &o.head : &o.query;
+        case 'H': {
+            int *dst = c == 'l' ? &o.layer : &o.head;
             if (parse_int(optarg, 0, INT_MAX, dst)) {
                 fprintf(stderr, "attnscope: --%s takes a number from 0, not '%s'\n",
-                        c == 'l' ? "layer" : c == 'H' ? "head" : "query", optarg);
+                        c == 'l' ? "layer" : "head", optarg);
                 return 2;
             }
             break;
         }
+        case 'q':
+            if (parse_query(optarg, &o.query, &o.query_word)) {
+                fprintf(stderr, "attnscope: --query takes a token number from 0 or a word, "
+                                "not '%s'\n", optarg);
+                return 2;
+            }
+            have_query = 1;
+            break;
         case OPT_RUNS:
             if (parse_int(optarg, 1, 201, &o.bench_runs)) {
                 fprintf(stderr, "attnscope: --runs takes a number from 1 to 201, not '%s'\n",
@@ -294,12 +368,7 @@ int main(int argc, char **argv)
                       : cli_dump(stdout, m, &o, err, sizeof err);
             model_close(m);
         } else {
-            AppOptions ao = {
-                .model = m, .text = o.text, .text_len = o.text_len, .palette = palette,
-                .show_values = values,
-                .startup_note = cfg.n_warnings ? cfg.warnings[0] : NULL,
-            };
-            rc = app_run(&ao, err, sizeof err);
+            rc = explore(m, &o, &cfg, have_query, palette, values, err, sizeof err);
             model_close(m);
         }
     }

@@ -43,6 +43,76 @@ XDG_CONFIG_HOME=$tmp/none ATTNSCOPE_MODEL= "$bin" --info >"$tmp/out" 2>"$tmp/err
 [ $? -eq 0 ] && grep -q '^name: *tinystories-2m$' "$tmp/out" && grep -q '^layers: *6$' "$tmp/out"
 ok $? "--info with no --model describes the bundled tinystories-2m"
 
+# --help against the sources: every long option of main.c's getopt table
+# in --help and in the man page's COMMANDS or OPTIONS; every row of the
+# keymap's help (src/ui/keymap.c: the table the explorer's ? shows) in
+# --help, its description on a line that names each of its keys.
+src=${ATTNSCOPE_SRCDIR:-$(dirname "$0")/..}
+run --help
+cp "$tmp/out" "$tmp/help"
+sed 's/\\-/-/g' "$src/doc/attnscope.1" |
+    awk '/^\.SH (COMMANDS|OPTIONS)/ { on = 1; next } /^\.SH/ { on = 0 } on' >"$tmp/man-options"
+longopts=$(sed -n '/struct option longopts/,/{NULL, 0, NULL, 0}/p' "$src/src/main.c" |
+    grep -o '{"[a-z-]*", *[a-z_]*_argument' | sed 's/{"\([a-z-]*\)".*/\1/')
+missing=""
+for o in $longopts; do
+    grep -Eq -- "--$o([^a-z-]|\$)" "$tmp/help" || missing="$missing --help:--$o"
+    grep -Eq -- "--$o([^a-z-]|\$)" "$tmp/man-options" || missing="$missing man:--$o"
+done
+[ "$(echo "$longopts" | wc -w)" -ge 15 ] && [ -z "$missing" ]
+ok $? "every long option of main.c is in --help and the man page's OPTIONS/COMMANDS${missing:+ (missing:$missing)}"
+# Rows: KEYS1("keys", ACT, "what"), KEYS2("keys", "keys", ACT, ACT, "what"),
+# {HELP_TEXT or HELP_ANY, {"words", NULL}, ..., "what"}.
+awk -F '"' '/^ *KEYS1\(/ { print $2 "\t" $4 } /^ *KEYS2\(/ { print $2 " " $4 "\t" $6 }
+            /^ *\{HELP_(TEXT|ANY), / { print "\t" $4 }' "$src/src/ui/keymap.c" >"$tmp/rows"
+bad=$(awk -F '\t' -v help="$tmp/help" '
+    BEGIN { while ((getline l < help) > 0) lines[++n] = l }
+    { rows++; found = 0
+      for (i = 1; i <= n && !found; i++) {
+          at = index(lines[i], "  " $2); if (!at || $2 == "") continue
+          # The keys column, "a/b" pairs opened out: a, b, and b with the
+          # modifiers of a ("Ctrl-D/U" names Ctrl-D and Ctrl-U).
+          split(substr(lines[i], 1, at), words, " "); delete have
+          for (w in words) { have[words[w]] = 1; k = split(words[w], ab, "/"); have[ab[1]] = 1
+              if (k == 2) { p = ab[1]; sub(/[^-]*$/, "", p); have[ab[2]] = 1; have[p ab[2]] = 1 } }
+          all = 1; m = split($1, names, " ")
+          for (j = 1; j <= m; j++) if (!(names[j] in have)) all = 0
+          found = all }
+      if (!found) { printf "%s[%s] ", $2, $1; miss++ } }
+    END { if (rows < 40) print "only " rows " rows read" }' "$tmp/rows")
+[ -z "$bad" ]
+ok $? "every row of the keymap's help is in --help with all its keys${bad:+ (missing: $bad)}"
+
+# --layer, --head, --query open the explorer there; out of range is --dump's
+# one-line error, before any terminal is needed.
+bundled=$src/data/tinystories-2m.gguf
+run --model "$bundled" --dump json -l 99 -H 0
+cp "$tmp/err" "$tmp/dump-err"
+run --model "$bundled" -l 99
+[ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && cmp -s "$tmp/err" "$tmp/dump-err" &&
+    grep -q 'layer 99 / head 0: the model has layers 0..5 and heads 0..4' "$tmp/err"
+ok $? "-l 99 (the explorer): exit 2 with --dump's one line naming the layers"
+run --model "$bundled" -l 0 -H 5
+[ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q 'heads 0..4' "$tmp/err"
+ok $? "-H 5 (the explorer): exit 2 with one line naming the heads"
+run --model "$bundled" -q 12
+[ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- '--query 12: the text has tokens 0..11' "$tmp/err"
+ok $? "-q 12 (the explorer, 12 tokens): exit 2 with one line naming the tokens"
+run --model "$bundled" -q -1
+[ $rc -eq 2 ] && grep -q -- "--query takes a token number from 0 or a word, not '-1'" "$tmp/err"
+ok $? "-q -1: exit 2, neither a token number nor a word"
+run --model "$bundled" --dump json -l 0 -H 2 -q it
+[ $rc -eq 0 ] && grep -q '"query":8,"math"' "$tmp/out"
+ok $? "--dump json -q it: the query is token 8, the first word starting with 'it'"
+run --model "$bundled" --dump json -l 0 -H 2 -q 8
+cp "$tmp/out" "$tmp/q8"
+run --model "$bundled" --dump json -l 0 -H 2 -q IT
+[ $rc -eq 0 ] && cmp -s "$tmp/out" "$tmp/q8"
+ok $? "--dump json -q IT (case folded) prints what -q 8 does"
+run --model "$bundled" --dump json -l 0 -H 2 -q zebra
+[ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "--query 'zebra': no word of the text starts with it" "$tmp/err"
+ok $? "--dump json -q zebra: exit 2 with one line"
+
 run --layer x --dump json --model "$model"
 [ $rc -eq 2 ] && grep -q -- "--layer takes a number" "$tmp/err"
 ok $? "a non-numeric --layer exits 2"

@@ -106,7 +106,8 @@ static void show_warnings(const Config *c)
 
 static bool is_default(const Config *c)
 {
-    return !c->model && !c->text && c->palette == PALETTE_AUTO && !c->show_values;
+    return !c->model && !c->text && c->palette == PALETTE_AUTO && !c->show_values &&
+           !c->have_layer && !c->have_head && !c->query;
 }
 
 /* "PATH:LINE:" as it leads a warning. */
@@ -143,6 +144,46 @@ static void test_full_file(void)
     config_free(&zero);
     config_free(NULL);
     ok(is_default(&zero), "config_free on a zeroed Config and on NULL");
+}
+
+/* Where the explorer opens: layer, head (counts from 0) and query (a token
+ * number or a word, kept as written: main tells them apart). */
+static void test_position(void)
+{
+    char path[1100];
+    Config c;
+    const char *ini = "[attnscope]\nlayer = 0\nhead = 12\nquery = it\n";
+    is_int(load_text(&c, ini, path, sizeof path, NULL), 0, "position: loads");
+    ok(c.have_layer && c.layer == 0 && c.have_head && c.head == 12 && c.n_warnings == 0,
+       "position: layer 0 (set, though 0) and head 12");
+    is_str(c.query, "it", "position: a query word");
+    show_warnings(&c);
+    config_free(&c);
+    ok(is_default(&c), "position: config_free resets layer, head and query");
+
+    ini = "[attnscope]\nquery = \"8\"\nLayer = 3\n";
+    load_text(&c, ini, path, sizeof path, NULL);
+    ok(c.query && strcmp(c.query, "8") == 0 && c.have_layer && c.layer == 3 && !c.have_head,
+       "position: a query number, quoted; Layer in capitals; no head");
+    config_free(&c);
+
+    ini = "[attnscope]\nlayer = -1\nhead = two\nquery =\nlayer = 1e3\nhead = 99999999999\n";
+    load_text(&c, ini, path, sizeof path, NULL);
+    show_warnings(&c);
+    ok(!c.have_layer && !c.have_head && !c.query, "position: bad values leave all three unset");
+    ok(c.n_warnings == 3 && find_warning(&c, at(path, 5), "layer: '1e3' is not a number from 0",
+                                         "(ignored)") >= 0 &&
+           find_warning(&c, at(path, 6), "head: '99999999999'", "(ignored)") >= 0 &&
+           find_warning(&c, at(path, 4), "query:", "(ignored)") >= 0,
+       "position: one warning per key, naming the last assignment's line");
+    config_free(&c);
+
+    char long_query[200] = "[attnscope]\nquery = ";
+    memset(long_query + strlen(long_query), 'w', 100);
+    load_text(&c, long_query, path, sizeof path, NULL);
+    ok(!c.query && find_warning(&c, "query:", "at most 64 bytes", NULL) >= 0,
+       "position: a 100-byte query is no word (warning)");
+    config_free(&c);
 }
 
 static void test_missing(void)
@@ -562,6 +603,7 @@ static void test_palette_names(void)
 int main(void)
 {
     test_full_file();
+    test_position();
     test_missing();
     test_unknown_key();
     test_bad_values();

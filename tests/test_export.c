@@ -1,7 +1,8 @@
 /*
  * test_export.c - the CSV and SVG exports of one head, read back: every
  * weight at its own row (query) and column (key), the labels in order along
- * both axes, the colour ramp's direction, quoting and escaping of awkward
+ * both axes, the colour ramp's direction (the explorer's: dark for 0, bright
+ * for 1), the axes' names and the legend, quoting and escaping of awkward
  * pieces (separators, markup, invalid UTF-8), and -1 when writing fails.
  * The matrix is neither symmetric nor causal, so a transposition or a shift
  * by one changes what is read back.
@@ -337,12 +338,19 @@ typedef struct {
     char *collab[MAXN], *rowlab[MAXN]; /* the (raw, escaped) text of each */
     int nother;
     char *other[4]; /* texts beside neither axis: the title */
+    /* Texts of class "axis" and "legend", and the legend's rects, apart
+     * from the labels whatever their place. */
+    int naxis, nlegend, nswatch;
+    char *axis[4], *legend[4];
+    int axis_x[4], axis_y[4], legend_x[4];
+    int swatch_x[32];
+    unsigned swatch_rgb[32];
 } Svg;
 
 static void svg_free(Svg *s)
 {
     for (int k = 0; k < MAXN; k++) free(s->collab[k]), free(s->rowlab[k]);
-    for (int k = 0; k < 4; k++) free(s->other[k]);
+    for (int k = 0; k < 4; k++) free(s->other[k]), free(s->axis[k]), free(s->legend[k]);
     memset(s, 0, sizeof *s);
 }
 
@@ -403,6 +411,12 @@ static void svg_read(const char *svg, Svg *s)
 
     for (const char *p = strstr(svg, "<rect"); p; p = strstr(p + 1, "<rect")) {
         const char *after = tag_at(p, tag, sizeof tag);
+        const char *fill = after ? strstr(tag, " fill=\"#") : NULL;
+        if (after && strstr(tag, " class=\"legend\"") && fill && s->nswatch < 32 &&
+            attr_int(tag, "x", &s->swatch_x[s->nswatch])) {
+            s->swatch_rgb[s->nswatch++] = (unsigned)strtoul(fill + 8, NULL, 16);
+            continue;
+        }
         if (!after || strstr(tag, "/>")) continue; /* no title: the background */
         if (s->ncells == MAXN * MAXN) {
             s->bad_cells++;
@@ -451,6 +465,16 @@ static void svg_read(const char *svg, Svg *s)
                : !attr_int(tag, "x", &x) || !attr_int(tag, "y", &y))
             continue;
         char *text = strndup(after, (size_t)(close - after));
+        if (strstr(tag, " class=\"axis\"") && s->naxis < 4) {
+            s->axis_x[s->naxis] = x, s->axis_y[s->naxis] = y;
+            s->axis[s->naxis++] = text;
+            continue;
+        }
+        if (strstr(tag, " class=\"legend\"") && s->nlegend < 4) {
+            s->legend_x[s->nlegend] = x;
+            s->legend[s->nlegend++] = text;
+            continue;
+        }
         int col = -1, row = -1;
         for (int k = 0; k < s->ncolx && k < MAXN; k++)
             if (y <= top && x >= s->colx[k] && x < s->colx[k] + w) col = k;
@@ -539,8 +563,9 @@ static void test_svg_values(const float *a)
     ok(s.ncells && !bad_value,
        "svg: the cell at row i (query, y) and column j (key, x) shows a[i*n+j]");
 
-    /* 0 is the page's white and the ramp darkens with the weight: ordered by
-     * the weight expected at each position, the fills never get lighter. */
+    /* As on screen, 0 is dark and the ramp brightens with the weight:
+     * ordered by the weight expected at each position, the fills never get
+     * darker. */
     int order[N * N], inversions = 0;
     for (int k = 0; k < N * N; k++) order[k] = k;
     for (int k = 1; k < N * N; k++)
@@ -551,16 +576,16 @@ static void test_svg_values(const float *a)
     for (int k = 1; k < N * N; k++) {
         unsigned lo = fill_at(&s, order[k - 1] / N, order[k - 1] % N);
         unsigned hi = fill_at(&s, order[k] / N, order[k] % N);
-        if (lo == ~0u || hi == ~0u || luma(hi) > luma(lo)) {
+        if (lo == ~0u || hi == ~0u || luma(hi) < luma(lo)) {
             if (!inversions++)
-                diag("weight %.3g is #%06x, lighter than #%06x for weight %.3g", a[order[k]], hi,
+                diag("weight %.3g is #%06x, darker than #%06x for weight %.3g", a[order[k]], hi,
                      lo, a[order[k - 1]]);
         }
     }
-    unsigned lightest = fill_at(&s, order[0] / N, order[0] % N);
-    unsigned darkest = fill_at(&s, order[N * N - 1] / N, order[N * N - 1] % N);
+    unsigned darkest = fill_at(&s, order[0] / N, order[0] % N);
+    unsigned lightest = fill_at(&s, order[N * N - 1] / N, order[N * N - 1] % N);
     ok(s.ncells == N * N && !inversions && luma(darkest) < luma(lightest),
-       "svg: the fill darkens monotonically with the weight at that position");
+       "svg: the fill brightens monotonically with the weight at that position");
 
     ok(s.ncells && axis_labels(&s, true, labels, N),
        "svg: one label above each column (x), the key labels in order");
@@ -568,6 +593,54 @@ static void test_svg_values(const float *a)
        "svg: one label left of each row (y), the query labels in order");
     ok(s.nother == 1 && strcmp(s.other[0], "stories: layer 2, head 1") == 0,
        "svg: the title is the one other text");
+
+    /* The axes' names: "key" over the columns, "query" beside the rows. */
+    int left = s.ncells ? s.colx[0] : 0, top = s.ncells ? s.rowy[0] : 0;
+    int right = left + N * (s.ncells ? s.cell[0].w : 0), bottom = top + N * (s.ncells ? s.cell[0].h : 0);
+    int key = -1, query = -1;
+    for (int k = 0; k < s.naxis; k++) {
+        if (strcmp(s.axis[k], "key") == 0) key = key < 0 ? k : -2;
+        if (strcmp(s.axis[k], "query") == 0) query = query < 0 ? k : -2;
+    }
+    ok(s.naxis == 2 && key >= 0 && s.axis_y[key] < top && s.axis_x[key] >= left &&
+           s.axis_x[key] <= right,
+       "svg: one \"key\" over the columns");
+    ok(s.naxis == 2 && query >= 0 && s.axis_x[query] < left && s.axis_y[query] >= top &&
+           s.axis_y[query] <= bottom && strstr(text, "rotate(-90)\" text-anchor=\"middle\" "
+                                                     "font-weight=\"bold\">query<"),
+       "svg: one \"query\" left of the rows, turned up the side");
+    svg_free(&s);
+    free(text);
+}
+
+/* The legend: the scale from "0" to "1", left to right, in swatches that
+ * brighten steadily from the colour of weight 0 to that of weight 1. */
+static void test_svg_legend(void)
+{
+    const char *labels[2] = {"a", "b"};
+    float a[4] = {0, 1, 0.5f, 0.25f};
+    int rc;
+    char *text = capture(true, "t", labels, 2, a, &rc);
+    Svg s;
+    svg_read(text, &s);
+    int zero = -1, one = -1;
+    for (int k = 0; k < s.nlegend; k++) {
+        if (strcmp(s.legend[k], "0") == 0) zero = k;
+        if (strcmp(s.legend[k], "1") == 0) one = k;
+    }
+    ok(rc == 0 && zero >= 0 && one >= 0 && s.legend_x[zero] < s.legend_x[one],
+       "svg legend: \"0\" left of \"1\"");
+    int dim = 0;
+    for (int k = 1; k < s.nswatch; k++)
+        if (s.swatch_x[k] <= s.swatch_x[k - 1] || luma(s.swatch_rgb[k]) <= luma(s.swatch_rgb[k - 1]))
+            dim++;
+    ok(s.nswatch >= 9 && !dim && zero >= 0 && one >= 0 && s.legend_x[zero] <= s.swatch_x[0] &&
+           s.legend_x[one] > s.swatch_x[s.nswatch - 1],
+       "svg legend: 9 or more swatches between 0 and 1, each brighter than the last (saw %d)",
+       s.nswatch);
+    ok(s.nswatch && s.swatch_rgb[0] == fill_at(&s, 0, 0) &&
+           s.swatch_rgb[s.nswatch - 1] == fill_at(&s, 0, 1),
+       "svg legend: its ends are the colours of weights 0 and 1 in the cells");
     svg_free(&s);
     free(text);
 }
@@ -582,8 +655,10 @@ static void test_svg_colours(void)
     Svg s;
     svg_read(text, &s);
     unsigned zero = fill_at(&s, 0, 0), one = fill_at(&s, 0, 1);
-    ok(rc == 0 && s.ncells == 4 && zero == 0xffffff && one != 0xffffff,
-       "svg colours: weight 0 is white (the page), weight 1 is not");
+    /* The explorer's scale: a dark terminal's black for 0, the last stop of
+     * the magma-like ramp (theme.c, export.h) for 1. */
+    ok(rc == 0 && s.ncells == 4 && zero == 0x000000 && one == 0xfcfdbf,
+       "svg colours: weight 0 is black, weight 1 the ramp's brightest (#fcfdbf), as on screen");
     ok(s.ncells == 4 && fill_at(&s, 1, 0) == zero && fill_at(&s, 1, 1) == one,
        "svg colours: weights below 0 and above 1 take the ends of the scale");
     svg_free(&s);
@@ -667,7 +742,7 @@ static void test_write_failure(void)
 
 int main(void)
 {
-    plan(33);
+    plan(38);
     float a[N * N];
     fill_matrix(a, N);
     test_csv_values(a);
@@ -675,6 +750,7 @@ int main(void)
     test_csv_one();
     test_svg_values(a);
     test_svg_colours();
+    test_svg_legend();
     test_svg_escaping(a);
     test_svg_one();
     test_write_failure();

@@ -40,8 +40,11 @@
 static const char *const palette_names[] = {"auto", "truecolor", "256", "8", "mono", "ascii"};
 #define N_PALETTES (int)(sizeof palette_names / sizeof palette_names[0])
 
-enum { KEY_MODEL, KEY_TEXT, KEY_PALETTE, KEY_VALUES, N_KEYS };
-static const char *const key_names[N_KEYS] = {"model", "text", "palette", "values"};
+enum { KEY_MODEL, KEY_TEXT, KEY_PALETTE, KEY_VALUES, KEY_LAYER, KEY_HEAD, KEY_QUERY, N_KEYS };
+static const char *const key_names[N_KEYS] = {"model", "text", "palette", "values",
+                                              "layer", "head",  "query"};
+/* A query word longer than this is no word of a sentence. */
+#define CONFIG_MAX_QUERY 64
 
 typedef struct {
     int line; /* 0: about the whole file */
@@ -336,7 +339,16 @@ static bool parse_bool(const char *s, bool *out)
     return false;
 }
 
-/* Take the four values from the parsed dictionary, warning about bad ones. */
+/* A count from 0: digits only, at most 9 of them (no sign, no spaces). */
+static bool parse_count(const char *s, int *out)
+{
+    size_t n = strspn(s, "0123456789");
+    if (n == 0 || n > 9 || s[n]) return false;
+    *out = atoi(s);
+    return true;
+}
+
+/* Take the values from the parsed dictionary, warning about bad ones. */
 static int apply_values(Config *cfg, dictionary *d, const Scan *sc, Warnings *ws)
 {
     char show[96];
@@ -375,6 +387,25 @@ static int apply_values(Config *cfg, dictionary *d, const Scan *sc, Warnings *ws
             if (!parse_bool(v, &cfg->show_values))
                 warn(ws, line, "values: '%s' is not one of true, false, yes, no, on, off, 1, 0 "
                      "(using %s)", s, cfg->show_values ? "true" : "false");
+            break;
+        case KEY_LAYER:
+        case KEY_HEAD: {
+            bool *have = i == KEY_LAYER ? &cfg->have_layer : &cfg->have_head;
+            int *dst = i == KEY_LAYER ? &cfg->layer : &cfg->head;
+            if (parse_count(v, dst)) *have = true;
+            else warn(ws, line, "%s: '%s' is not a number from 0 (ignored)", key_names[i], s);
+            break;
+        }
+        case KEY_QUERY:
+            if (len == 0 || len > CONFIG_MAX_QUERY || !utf8_valid(v, len)) {
+                warn(ws, line, "query: '%s' is not a token number or a word of at most %d "
+                     "bytes (ignored)", s, CONFIG_MAX_QUERY);
+            } else {
+                char *copy = strdup(v);
+                if (!copy) return -1;
+                free(cfg->query);
+                cfg->query = copy;
+            }
             break;
         }
     }
@@ -491,6 +522,7 @@ void config_free(Config *cfg)
     if (!cfg) return;
     free(cfg->model);
     free(cfg->text);
+    free(cfg->query);
     for (int i = 0; i < cfg->n_warnings; i++) free(cfg->warnings[i]);
     free(cfg->warnings);
     *cfg = (Config){0};

@@ -6,6 +6,10 @@
  *   text = The cat sat on the mat.  ; default sentence
  *   palette = auto                  ; auto | truecolor | 256 | 8 | mono | ascii
  *   values = false                  ; show numbers in heatmap cells
+ *   layer = 0                       ; the explorer opens on this layer,
+ *   head = 2                        ; this head
+ *   query = it                      ; and this query: a token number, or
+ *                                   ; a word (its first occurrence)
  *
  * Loading never fails on bad content: an unknown section or key, or a bad
  * value, is reported as a warning naming the file, the line and the key, and
@@ -32,6 +36,10 @@ typedef struct {
     char *text;       /* NULL: not set */
     Palette palette;
     bool show_values;
+    /* Where the explorer opens; not range-checked here (the model decides). */
+    bool have_layer, have_head;
+    int layer, head;
+    char *query;      /* NULL: not set; digits: a token number; else a word */
     /* Warnings collected while loading, one per line, for the caller to show. */
     char **warnings;
     int n_warnings;

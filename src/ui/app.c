@@ -55,11 +55,16 @@ typedef struct {
     ViewPans pans;
     Worker *worker;
     TermKey *tk;
+    int in_fd;           /* the keys: stdin, or /dev/tty when stdin is a pipe */
     int wake[2];
     bool submit_pending; /* the text changed: a pass to start once drawn */
-    char message[300];
+    char message[512];   /* the last key's outcome: gone at the next key */
     bool have_message;
-    bool message_from_compute; /* cleared by the next good result */
+    /* Why the text on screen could not be computed (over the context, ...):
+     * stays until a pass succeeds, whatever keys come between. */
+    char compute_message[300];
+    bool have_compute_message;
+    bool opened;         /* the first result is in: --query applied */
 } App;
 
 static int make_pipe(int fds[2])
@@ -122,7 +127,7 @@ static UiKey convert_key(const TermKeyKey *k)
 static void set_message(App *a, const char *msg)
 {
     a->have_message = msg != NULL;
-    if (msg) snprintf(a->message, sizeof a->message, " %s", msg);
+    if (msg) snprintf(a->message, sizeof a->message, " %.500s", msg);
 }
 
 static void draw(App *a)
@@ -144,7 +149,9 @@ static void draw(App *a)
         .st = &a->st,
         .theme = &a->theme,
         .computing = a->submit_pending || (a->worker && worker_busy(a->worker)),
-        .message = a->have_message ? a->message : (a->st.note ? a->st.note : NULL),
+        .message = a->have_message           ? a->message
+                   : a->have_compute_message ? a->compute_message
+                                             : a->st.note,
         .pans = &a->pans,
     };
     title_view_draw(l->title, &v);
@@ -180,6 +187,45 @@ static void draw(App *a)
     doupdate();
 }
 
+/* The token of NEW holding the character the query token of OLD started
+ * its word with, when that character is in the text both share (before or
+ * after the edit); else -1.  So the query stays on its word across an edit
+ * even as the tokens before it come and go. */
+static int follow_query(const WorkResult *old, int q, const WorkResult *new)
+{
+    if (q < 0 || q >= old->n || old->tokens[q].start >= old->tokens[q].end) return -1;
+    size_t c = old->tokens[q].start;
+    while (c + 1 < old->tokens[q].end && old->text[c] == ' ') c++;
+    size_t pre = 0, suf = 0, lim = old->len < new->len ? old->len : new->len;
+    while (pre < lim && old->text[pre] == new->text[pre]) pre++;
+    while (suf < lim - pre && old->text[old->len - 1 - suf] == new->text[new->len - 1 - suf]) suf++;
+    size_t to;
+    if (c < pre) to = c;
+    else if (c >= old->len - suf) to = c - old->len + new->len;
+    else return -1; /* the edit changed the word itself */
+    for (int i = 0; i < new->n; i++)
+        if (new->tokens[i].start <= to && to < new->tokens[i].end) return i;
+    return -1;
+}
+
+/* The first result: the query --query named, or a note saying why not. */
+static void open_query(App *a)
+{
+    const AppOptions *o = a->opt;
+    int q = o->query;
+    a->opened = true;
+    if (o->query_word) {
+        q = scene_find(&a->scene, o->query_word, -1, +1);
+        if (q < 0) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "--query: no word starting with \"%s\" in the text",
+                     o->query_word);
+            set_message(a, msg);
+        }
+    }
+    if (q >= 0) app_state_set_query(&a->st, q);
+}
+
 /* A finished forward pass: show it if it is for the text now typed. */
 static void take_result(App *a)
 {
@@ -190,58 +236,152 @@ static void take_result(App *a)
             continue;
         }
         if (r.failed) {
-            set_message(a, r.message);
-            a->message_from_compute = true;
+            a->have_compute_message = true;
+            snprintf(a->compute_message, sizeof a->compute_message, " %s", r.message);
             work_result_free(&r);
             continue;
         }
+        int follow = a->scene.have ? follow_query(&a->scene.res, a->st.query, &r) : -1;
         if (scene_install(&a->scene, &r)) {
             set_message(a, "out of memory preparing the view");
             work_result_free(&r);
             continue;
         }
-        if (a->message_from_compute) set_message(a, NULL);
-        a->message_from_compute = false;
+        a->have_compute_message = false;
         app_state_set_tokens(&a->st, a->scene.res.n);
+        if (follow >= 0) app_state_set_query(&a->st, follow);
+        if (!a->opened) open_query(a);
         scene_update(&a->scene, &a->st);
     }
 }
 
-/* Write the matrix on screen as NAME.csv and NAME.svg in the current
- * directory, and say so (or why not) in the status line. */
-static void save_head(App *a)
+/* Create NAME.csv and NAME.svg, both new: attnscope-L0-H2, then
+ * attnscope-L0-H2-2, ...; never over an existing file (O_EXCL).  Fills
+ * NAME with the one taken and the two streams; -1 (errno) on failure. */
+static int create_pair(const char *base, char *name, size_t cap, FILE *f[2])
 {
-    const Scene *s = &a->scene;
-    if (!s->have) return;
-    char name[64], path[80], title[300];
-    if (a->st.mean) snprintf(name, sizeof name, "attnscope-L%d-mean", a->st.layer);
-    else snprintf(name, sizeof name, "attnscope-L%d-H%d", a->st.layer, a->st.head);
-    snprintf(title, sizeof title, "%s: layer %d, %s", s->model->name, a->st.layer,
-             a->st.mean ? "mean of the heads" : "head");
-    if (!a->st.mean) snprintf(title + strlen(title), sizeof title - strlen(title), " %d", a->st.head);
-    int n = s->res.n;
-    const char **labels = malloc((size_t)n * sizeof *labels);
-    if (!labels) return;
-    for (int i = 0; i < n; i++) labels[i] = tokenizer_piece(s->model->tok, s->res.tokens[i].id);
-    const float *m = scene_matrix(s, &a->st);
-    const char *ext[] = {"csv", "svg"};
-    for (int k = 0; k < 2; k++) {
-        snprintf(path, sizeof path, "%s.%s", name, ext[k]);
-        FILE *f = fopen(path, "w");
-        int rc = f ? (k ? export_svg(f, title, labels, n, m) : export_csv(f, labels, n, m)) : -1;
-        if (f && fclose(f)) rc = -1;
-        if (rc) {
-            char msg[200];
-            snprintf(msg, sizeof msg, "could not write %s: %s", path, strerror(errno));
-            set_message(a, msg);
-            free(labels);
-            return;
+    for (int k = 1; k < 1000; k++) {
+        char path[2][128];
+        if (k == 1) snprintf(name, cap, "%s", base);
+        else snprintf(name, cap, "%s-%d", base, k);
+        int fd[2] = {-1, -1};
+        for (int e = 0; e < 2; e++) {
+            snprintf(path[e], sizeof path[e], "%s.%s", name, e ? "svg" : "csv");
+            fd[e] = open(path[e], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+            if (fd[e] < 0) break;
+        }
+        if (fd[1] >= 0) {
+            for (int e = 0; e < 2; e++) f[e] = fdopen(fd[e], "w");
+            if (f[0] && f[1]) return 0;
+            int saved = errno;
+            for (int e = 0; e < 2; e++) {
+                if (f[e]) fclose(f[e]);
+                else close(fd[e]);
+                unlink(path[e]);
+            }
+            errno = saved;
+            return -1;
+        }
+        int saved = errno;
+        if (fd[0] >= 0) close(fd[0]), unlink(path[0]);
+        if (saved != EEXIST) {
+            errno = saved;
+            return -1;
         }
     }
-    char msg[200];
-    snprintf(msg, sizeof msg, "saved %s.csv and %s.svg", name, name);
-    set_message(a, msg);
+    errno = EEXIST;
+    return -1;
+}
+
+/* Matrix M of the screen (ST says what it is: head or mean, tokens or
+ * words) as a new numbered NAME.csv and NAME.svg; 0, or -1 with a message. */
+static int save_matrix(App *a, const AppState *st, const float *m, char *name, size_t cap,
+                       char *msg, size_t msgcap)
+{
+    const Scene *s = &a->scene;
+    char base[64], title[300];
+    const char *words = st->words ? "-words" : "";
+    if (st->mean) snprintf(base, sizeof base, "attnscope-L%d-mean%s", st->layer, words);
+    else snprintf(base, sizeof base, "attnscope-L%d-H%d%s", st->layer, st->head, words);
+    int o = snprintf(title, sizeof title, "%s: layer %d, ", s->model->name, st->layer);
+    if (st->mean) o += snprintf(title + o, sizeof title - (size_t)o, "mean of the heads");
+    else o += snprintf(title + o, sizeof title - (size_t)o, "head %d", st->head);
+    if (st->words) snprintf(title + o, sizeof title - (size_t)o, ", whole words");
+    /* Tokens are labelled with the model's pieces, as --dump writes them;
+     * whole words with the words. */
+    int n = scene_units(s, st);
+    const char **labels = malloc((size_t)(n ? n : 1) * sizeof *labels);
+    if (!labels) {
+        snprintf(msg, msgcap, "out of memory saving the view");
+        return -1;
+    }
+    for (int u = 0; u < n; u++)
+        labels[u] = st->words ? scene_unit_label(s, st, u, NULL)
+                              : tokenizer_piece(s->model->tok, s->res.tokens[u].id);
+    FILE *f[2];
+    int rc = create_pair(base, name, cap, f);
+    if (rc) {
+        snprintf(msg, msgcap, "could not save %s.csv: %s", base, strerror(errno));
+    } else {
+        rc = export_csv(f[0], labels, n, m) | export_svg(f[1], title, labels, n, m);
+        for (int e = 0; e < 2; e++)
+            if (fclose(f[e])) rc = -1;
+        if (rc) snprintf(msg, msgcap, "could not write %s.csv/.svg: %s", name, strerror(errno));
+    }
     free(labels);
+    return rc;
+}
+
+/* Columns of UTF-8 text, one per code point (a path: near enough). */
+static int utf8_columns(const char *s)
+{
+    int n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* s: what is on screen, each matrix as new CSV and SVG files in the current
+ * directory (both heads when comparing), and the status line says where. */
+static void save_view(App *a)
+{
+    if (!a->scene.have) return;
+    char names[2][80], msg[500], dir[200] = ".";
+    AppState pinned = a->st;
+    pinned.layer = a->st.pin_layer;
+    pinned.head = a->st.pin_head;
+    pinned.mean = false;
+    const AppState *views[2] = {a->st.pinned ? &pinned : NULL, &a->st};
+    const float *m[2] = {scene_pinned_matrix(&a->scene, &a->st), scene_matrix(&a->scene, &a->st)};
+    int saved = 0;
+    for (int v = 0; v < 2; v++) {
+        if (!views[v]) continue;
+        if (save_matrix(a, views[v], m[v], names[saved], sizeof names[saved], msg, sizeof msg)) {
+            set_message(a, msg);
+            return;
+        }
+        saved++;
+    }
+    if (!getcwd(dir, sizeof dir)) snprintf(dir, sizeof dir, "the current directory");
+    const char *home = getenv("HOME");
+    size_t hl = home ? strlen(home) : 0;
+    char shown[120];
+    if (hl > 1 && strncmp(dir, home, hl) == 0 && (dir[hl] == '/' || !dir[hl]))
+        snprintf(shown, sizeof shown, "~%.100s", dir + hl);
+    else snprintf(shown, sizeof shown, "%.100s", dir);
+    /* As much as the status line holds: the names and the directory, the
+     * names, or the names with the extensions folded. */
+    for (int form = 0; form < 3; form++) {
+        const char *where = form == 0 ? shown : NULL;
+        if (saved == 2)
+            snprintf(msg, sizeof msg, "saved %s.csv/.svg and %s.csv/.svg%s%s", names[0], names[1],
+                     where ? " in " : "", where ? where : "");
+        else if (form < 2)
+            snprintf(msg, sizeof msg, "saved %s.csv and %s.svg%s%s", names[0], names[0],
+                     where ? " in " : "", where ? where : "");
+        else snprintf(msg, sizeof msg, "saved %s.csv/.svg", names[0]);
+        if (utf8_columns(msg) < COLS) break;
+    }
+    set_message(a, msg);
 }
 
 /* n, N or Enter after /: the query to the next or previous word that starts
@@ -263,23 +403,54 @@ static void find_word(App *a)
 }
 
 /* The layout was (re)built: PgDn moves the query by the heatmap's rows (its
- * window less the frame and the header line). */
+ * window less the frame and the header lines). */
 static void layout_changed(App *a)
 {
-    int rows = a->layout.heat ? getmaxy(a->layout.heat) - 3 : 1;
+    int rows = a->layout.heat ? view_grid_rows(getmaxy(a->layout.heat)) : 1;
     a->st.page_rows = rows > 1 ? rows : 1;
+    /* The help's box less its frame and its last line (how to scroll). */
+    int help = a->layout.help ? getmaxy(a->layout.help) - 3 : 1;
+    a->st.help_page = help > 1 ? help : 1;
+}
+
+/* Under w a row is a word: the cursors step over words, not pieces, and
+ * stand on a word's first piece (a word's row is its pieces' mean, so any
+ * piece would show the same).  OLD_Q and OLD_K: before the action. */
+static unsigned step_words(App *a, Action act, int old_q, int old_k)
+{
+    AppState *st = &a->st;
+    const Scene *s = &a->scene;
+    if (!st->words || !s->have) return 0;
+    int units = scene_units(s, st), q = st->query, k = st->key;
+    int uq = scene_unit_of(s, st, old_q), uk = scene_unit_of(s, st, old_k);
+    if (act == ACT_QUERY_PREV && uq > 0) q = scene_unit_first(s, st, uq - 1);
+    else if (act == ACT_QUERY_NEXT && uq + 1 < units) q = scene_unit_first(s, st, uq + 1);
+    else if (act == ACT_QUERY_PREV || act == ACT_QUERY_NEXT) q = old_q;
+    q = scene_unit_first(s, st, scene_unit_of(s, st, q));
+    bool key_on_query = old_k == old_q || st->key == st->query;
+    unsigned need = app_state_set_query(st, q);
+    if (act == ACT_KEY_PREV && uk > 0) k = scene_unit_first(s, st, uk - 1);
+    else if (act == ACT_KEY_NEXT) k = scene_unit_first(s, st, uk + 1 < units ? uk + 1 : uk);
+    else k = key_on_query ? st->query : st->key;
+    k = scene_unit_first(s, st, scene_unit_of(s, st, k));
+    if (k > st->query) k = st->query;
+    if (k != st->key) st->key = k, need |= NEED_DRAW;
+    return need;
 }
 
 static void handle_key(App *a, const TermKeyKey *k)
 {
     UiKey u = convert_key(k);
     Action act = keymap_lookup(a->st.mode, &u);
+    int old_q = a->st.query, old_k = a->st.key;
     unsigned need = app_state_apply(&a->st, act, &u);
+    need |= step_words(a, act, old_q, old_k);
+    if (a->st.help_scroll > a->pans.help_last) a->st.help_scroll = a->pans.help_last; /* help: not past its end */
     if (act != ACT_NONE) set_message(a, NULL);
     if (need & NEED_FORWARD) a->submit_pending = true;
     if (need & NEED_ROW) scene_update(&a->scene, &a->st);
     if (need & NEED_FULL) clearok(curscr, TRUE);
-    if (need & NEED_SAVE) save_head(a);
+    if (need & NEED_SAVE) save_view(a);
     if (need & NEED_SEARCH) find_word(a);
 }
 
@@ -317,7 +488,7 @@ static void loop(App *a)
     draw(a);
     while (!a->st.quit) {
         struct pollfd fds[3] = {
-            {STDIN_FILENO, POLLIN, 0}, {signal_pipe[0], POLLIN, 0}, {a->wake[0], POLLIN, 0}};
+            {a->in_fd, POLLIN, 0}, {signal_pipe[0], POLLIN, 0}, {a->wake[0], POLLIN, 0}};
         int timeout = pending_key ? termkey_get_waittime(a->tk) : -1;
         int r = poll(fds, 3, timeout);
         if (r < 0) {
@@ -369,33 +540,62 @@ static void loop(App *a)
     }
 }
 
+/* The keys' terminal: stdin, or when it is a pipe (`echo text | attnscope
+ * -f -`), the controlling terminal, as less and fzf do.  *TTY is the
+ * stream opened for it (NULL for stdin); -1 when there is none. */
+static int open_keys(FILE **tty, char *err, size_t errlen)
+{
+    *tty = NULL;
+    if (!isatty(STDOUT_FILENO)) {
+        error_set(err, errlen, "the explorer needs a terminal on standard output; "
+                               "use --dump, --info or --bench in pipes and scripts");
+        return -1;
+    }
+    if (isatty(STDIN_FILENO)) return STDIN_FILENO;
+    *tty = fopen("/dev/tty", "r+e");
+    if (!*tty || !isatty(fileno(*tty))) {
+        error_set(err, errlen, "the explorer needs a terminal for its keys: standard input "
+                               "is not one and /dev/tty %s; use --dump, --info or --bench in "
+                               "pipes and scripts", *tty ? "is not a terminal" : "cannot be opened");
+        if (*tty) fclose(*tty), *tty = NULL;
+        return -1;
+    }
+    return fileno(*tty);
+}
+
 int app_run(const AppOptions *o, char *err, size_t errlen)
 {
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-        error_set(err, errlen, "the explorer needs a terminal on standard input and output; "
-                               "use --dump, --info or --bench in pipes and scripts");
-        return 2;
-    }
+    FILE *tty;
+    int in_fd = open_keys(&tty, err, errlen);
+    if (in_fd < 0) return 2;
     App a;
     memset(&a, 0, sizeof a);
     a.opt = o;
+    a.in_fd = in_fd;
     a.wake[0] = a.wake[1] = -1;
     int rc = 1;
     bool utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
     const ModelConfig *c = &o->model->cfg;
     if (app_state_init(&a.st, c->n_layers, c->n_heads, o->text, o->text_len)) {
         error_set(err, errlen, "out of memory");
+        if (tty) fclose(tty);
         return 1;
     }
+    /* main checked them against the model */
+    a.st.layer = o->layer;
+    a.st.head = o->head;
     a.st.show_values = o->show_values;
     scene_init(&a.scene, o->model, utf8);
     if (install_signals() || make_pipe(a.wake)) {
         error_set(err, errlen, "cannot create pipes: %s", strerror(errno));
         goto out;
     }
-    if (screen_start(err, errlen)) goto out;
+    char term_buf[64];
+    if (screen_start(tty ? tty : stdin, theme_terminal(o->palette, term_buf, sizeof term_buf),
+                     err, errlen))
+        goto out;
     /* curses owns the terminal modes; libtermkey only decodes input. */
-    a.tk = termkey_new(STDIN_FILENO, TERMKEY_FLAG_NOTERMIOS | (utf8 ? TERMKEY_FLAG_UTF8 : TERMKEY_FLAG_RAW));
+    a.tk = termkey_new(in_fd, TERMKEY_FLAG_NOTERMIOS | (utf8 ? TERMKEY_FLAG_UTF8 : TERMKEY_FLAG_RAW));
     if (!a.tk) {
         screen_stop();
         error_set(err, errlen, "cannot set up keyboard input (libtermkey)");
@@ -426,5 +626,6 @@ out:
         if (a.wake[i] >= 0) close(a.wake[i]);
         if (signal_pipe[i] >= 0) close(signal_pipe[i]), signal_pipe[i] = -1;
     }
+    if (tty) fclose(tty);
     return rc;
 }

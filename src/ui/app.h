@@ -17,6 +17,9 @@ typedef struct {
     size_t text_len;
     Palette palette;
     bool show_values;
+    int layer, head;          /* where to open: checked against the model */
+    int query;                /* the query token, or -1: the last one */
+    const char *query_word;   /* or the first word starting so (NULL: none) */
     const char *startup_note; /* e.g. a config warning, shown once */
 } AppOptions;
 

@@ -173,6 +173,7 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
     s->note = NULL;
     int last = s->n_tokens > 0 ? s->n_tokens - 1 : 0;
     int page = s->page_rows > 1 ? s->page_rows : 1;
+    int help_page = s->help_page > 1 ? s->help_page : page;
     switch (a) {
     case ACT_NONE: return 0;
     case ACT_QUIT: s->quit = true; return 0;
@@ -300,8 +301,8 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
     case ACT_TOGGLE_WORDS: s->words = !s->words; return NEED_DRAW | NEED_ROW;
     case ACT_SCROLL_UP: return scroll_help(s, s->help_scroll - 1);
     case ACT_SCROLL_DOWN: return scroll_help(s, s->help_scroll + 1);
-    case ACT_SCROLL_PAGE_UP: return scroll_help(s, s->help_scroll - page);
-    case ACT_SCROLL_PAGE_DOWN: return scroll_help(s, s->help_scroll + page);
+    case ACT_SCROLL_PAGE_UP: return scroll_help(s, s->help_scroll - help_page);
+    case ACT_SCROLL_PAGE_DOWN: return scroll_help(s, s->help_scroll + help_page);
     case ACT_SCROLL_TOP: return scroll_help(s, 0);
     case ACT_SCROLL_BOTTOM: return scroll_help(s, APP_MAX_TEXT); /* the view clamps */
     case ACT_PIN:

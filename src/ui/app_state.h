@@ -43,6 +43,7 @@ typedef struct {
     bool words;        /* whole words: pieces of a word shown as one (w) */
     int page_rows;     /* heatmap rows on screen: what PgDn moves (set by the loop) */
     int help_scroll;   /* the help's first line shown (the view clamps it) */
+    int help_page;     /* the help's lines on screen: what PgDn scrolls (set by the loop) */
     /* The word / looks for, as typed; search_dir is where the loop must look
      * next (+1 forward from the query, -1 back; 0: nothing asked). */
     char search[64];

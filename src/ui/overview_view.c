@@ -6,6 +6,7 @@
  * head is marked; Enter opens it.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "trace.h"
 #include "views.h"
@@ -55,40 +56,61 @@ static void summary(WINDOW *w, const ViewData *v, int y, int x, int cw, int l, i
     view_puts(w, v->theme, y, x, cw - 1, sel ? A_REVERSE | A_BOLD : A_NORMAL, cell);
 }
 
+/* What the letters stand for, longest first: the first that fits is shown. */
+static const char *const legends[] = {
+    "P previous-token  S self  F first-token  B broad  C content",
+    "P prev  S self  F first  B broad  C content",
+    "P prev S self F first B broad C cont",
+};
+
 void overview_view_draw(WINDOW *w, const ViewData *v)
 {
     const Scene *s = v->scene;
     const AppState *st = v->st;
+    const Theme *t = v->theme;
     char title[128];
     werase(w);
     snprintf(title, sizeof title, "overview · %d layers × %d heads · selected %d.%d · Enter opens",
              st->n_layers, st->n_heads, st->layer, st->head);
-    view_frame(w, title, v->theme);
-    if (!s->have) return;
     int H = getmaxy(w) - 2, W = getmaxx(w) - 2;
     int L = st->n_layers, NH = st->n_heads;
     int tw = (W - 1) / NH, th = H / L;
-    if (tw >= 5 && th >= 3) {
+    if (!s->have || (tw >= 5 && th >= 3)) {
+        view_frame(w, title, t);
+        if (!s->have) return;
         for (int l = 0; l < L; l++)
             for (int h = 0; h < NH; h++) tile(w, v, 1 + l * th, 2 + h * tw, th, tw, l, h);
         return;
     }
     /* Too small for pictures: one line per layer, a pattern and number per
-     * head (P previous-token, S self, F first-token, B broad, C content). */
+     * head (P previous-token, S self, F first-token, B broad, C content);
+     * the legend under them when every layer fits with it. */
     int cw = 6, lw = 4;
-    int heads_fit = (W - lw) / cw, rows_fit = H - 1;
-    if (heads_fit < 1 || rows_fit < 1) return;
+    bool legend = H - 1 >= L;
+    int heads_fit = (W - lw) / cw, rows_fit = legend ? H - 1 : H;
+    if (heads_fit < 1 || rows_fit < 1) {
+        view_frame(w, title, t);
+        return;
+    }
     ViewPans *p = v->pans;
     p->side_head = view_pan(st->head, heads_fit, NH, p->side_head);
     p->side_layer = view_pan(st->layer, rows_fit, L, p->side_layer);
+    int below = L - p->side_layer - rows_fit;
+    view_frame_more(w, title, t, p->side_layer, below > 0 ? below : 0);
+    const char *left = t->utf8 ? "◂" : "<", *right = t->utf8 ? "▸" : ">";
     for (int r = 0; r < rows_fit && p->side_layer + r < L; r++) {
         int l = p->side_layer + r;
         char name[32];
         snprintf(name, sizeof name, "L%d", l);
-        view_puts(w, v->theme, 1 + r, 1, lw, A_BOLD, name);
+        view_puts(w, t, 1 + r, 1, lw, A_BOLD, name);
         for (int c = 0; c < heads_fit && p->side_head + c < NH; c++)
             summary(w, v, 1 + r, 1 + lw + c * cw, cw, l, p->side_head + c);
+        /* Heads off either side. */
+        if (p->side_head > 0) view_puts(w, t, 1 + r, lw, 1, A_BOLD, left);
+        if (p->side_head + heads_fit < NH) view_puts(w, t, 1 + r, lw + heads_fit * cw, 1, A_BOLD, right);
     }
-    view_puts(w, v->theme, H, 1, W, A_DIM,
-              "P previous-token  S self  F first-token  B broad  C content");
+    if (!legend) return;
+    size_t i = 0, n = sizeof legends / sizeof *legends;
+    while (i + 1 < n && (int)strlen(legends[i]) > W) i++;
+    view_puts(w, t, H, 1, W, A_DIM, legends[i]);
 }

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@ void scene_init(Scene *s, const Model *m, bool utf8)
     s->model = m;
     s->utf8 = utf8;
     s->mean_layer = -1;
+    s->wmat_layer = s->wpin_layer = -2;
 }
 
 static void free_prepared(Scene *s)
@@ -24,7 +26,16 @@ static void free_prepared(Scene *s)
     int n = s->res.n;
     for (int i = 0; s->shown && i < n; i++) free(s->shown[i]);
     for (int i = 0; s->label && i < n; i++) free(s->label[i]);
+    for (int i = 0; s->word_label && i < s->n_words; i++) free(s->word_label[i]);
     free(s->shown), free(s->shown_w), free(s->label), free(s->label_w);
+    free(s->split), free(s->word_of), free(s->word_first), free(s->word_label);
+    free(s->word_label_w), free(s->wmat), free(s->wpin), free(s->wtmp);
+    s->split = NULL;
+    s->word_of = s->word_first = s->word_label_w = NULL;
+    s->word_label = NULL;
+    s->wmat = s->wpin = s->wtmp = NULL;
+    s->n_words = s->row_n = 0;
+    s->wmat_layer = s->wpin_layer = -2;
     free(s->stats), free(s->mean), free(s->row), free(s->row_tmp), free(s->multi_rows);
     free(s->dot), free(s->scaled), free(s->weight), free(s->out), free(s->logits);
     s->shown = s->label = NULL;
@@ -41,6 +52,61 @@ void scene_free(Scene *s)
     s->have = false;
 }
 
+/* What a token covers, for labels, marks and words. */
+typedef enum {
+    TOK_CONTROL, /* no text: BOS and the like, a word of its own */
+    TOK_SPACE,   /* only spaces (or the inserted "▁"): joins the next word */
+    TOK_CONT,    /* the rest of a character begun by the token before */
+    TOK_TEXT,
+} TokKind;
+
+/* Byte classes: a word starts where a space ends or where letters meet
+ * punctuation.  Bytes of non-ASCII characters count as letters. */
+typedef enum { CLS_SPACE, CLS_LETTER, CLS_PUNCT } ByteClass;
+
+static ByteClass byte_class(unsigned char c)
+{
+    if (c == ' ' || c < 0x20 || c == 0x7F) return CLS_SPACE;
+    if (c >= 0x80 || c == '_' || isalnum(c)) return CLS_LETTER;
+    return CLS_PUNCT;
+}
+
+/* The marks: a join between pieces, a continuation, a lone space. */
+typedef struct { const char *join, *cont, *space; } Marks;
+static const Marks marks_utf8 = {"\xC2\xB7", "\xE2\x80\xA6", "\xE2\x90\xA3"}; /* · … ␣ */
+static const Marks marks_ascii = {"-", "~", "_"};
+
+static const Marks *scene_marks(const Scene *s)
+{
+    return s->utf8 ? &marks_utf8 : &marks_ascii;
+}
+
+static TokKind token_kind(const Scene *s, int i, const bool *starts)
+{
+    const Token *t = &s->res.tokens[i];
+    if (t->start == t->end) {
+        const char *piece = tokenizer_piece(s->model->tok, t->id);
+        return strcmp(piece, "\xE2\x96\x81") == 0 ? TOK_SPACE : TOK_CONTROL;
+    }
+    if (!starts[t->start]) return TOK_CONT;
+    for (size_t b = t->start; b < t->end; b++)
+        if (byte_class((unsigned char)s->res.text[b]) != CLS_SPACE) return TOK_TEXT;
+    return TOK_SPACE;
+}
+
+/* Does token I start a word (given the kinds of the tokens)? */
+static bool starts_word(const Scene *s, const TokKind *kind, int i)
+{
+    if (i == 0 || kind[i] == TOK_CONTROL || kind[i - 1] == TOK_CONTROL) return true;
+    if (kind[i] == TOK_CONT) return false;
+    const Token *t = &s->res.tokens[i], *p = &s->res.tokens[i - 1];
+    const unsigned char *text = (const unsigned char *)s->res.text;
+    if (kind[i] == TOK_SPACE || byte_class(text[t->start]) == CLS_SPACE) return true;
+    if (kind[i - 1] == TOK_SPACE) return false;
+    return byte_class(text[t->start]) != byte_class(text[p->end - 1]);
+}
+
+/* S (LEN bytes) rendered, at most MAX_COLS columns, in a new string. */
 static char *render(const char *p, size_t len, bool utf8, int max_cols, int *w)
 {
     size_t cap = len * 3 + 8;
@@ -51,24 +117,100 @@ static char *render(const char *p, size_t len, bool utf8, int max_cols, int *w)
     return out;
 }
 
-/* A label: the span without its leading spaces; for tokens that cover no
- * text (BOS, the inserted "▁") or part of a character, the piece itself. */
-static char *make_label(const Scene *s, const Token *t, int *w)
+/* TEXT[a..b) without its leading spaces, as a label of at most
+ * SCENE_LABEL_COLS columns between the marks PRE and POST (either may be
+ * ""); "␣" when there is nothing but spaces. */
+static char *label_text(const Scene *s, size_t a, size_t b, const char *pre, const char *post,
+                        int *w)
 {
     const char *text = s->res.text;
-    size_t a = t->start, b = t->end;
-    while (a < b && text[a] == ' ') a++;
-    bool partial = false;
-    if (a < b) {
-        /* A byte token inside a multi-byte character shows as its piece. */
-        unsigned char c0 = (unsigned char)text[a];
-        partial = (c0 & 0xC0) == 0x80 || (b - a == 1 && c0 >= 0x80);
+    while (a < b && byte_class((unsigned char)text[a]) == CLS_SPACE) a++;
+    const Marks *mk = scene_marks(s);
+    if (a == b) return render(mk->space, strlen(mk->space), s->utf8, SCENE_LABEL_COLS, w);
+    int mw = (*pre ? 1 : 0) + (*post ? 1 : 0);
+    size_t cap = (b - a) * 3 + 16;
+    char *out = malloc(cap);
+    if (!out) return NULL;
+    snprintf(out, cap, "%s", pre);
+    *w = mw + ui_text_render(text + a, b - a, s->utf8, out, cap - 4, SCENE_LABEL_COLS - mw, NULL);
+    strcat(out, post);
+    return out;
+}
+
+/* The end of token I's text extended to the next character boundary: the
+ * token holding a character's first byte shows all of it. */
+static size_t char_end(const Scene *s, const bool *starts, size_t b)
+{
+    while (b < s->res.len && !starts[b]) b++;
+    return b;
+}
+
+/* Labels, marks and words for the installed result (see scene.h). */
+static int prepare_pieces(Scene *s, const bool *starts)
+{
+    int n = s->res.n;
+    TokKind *kind = malloc((size_t)n * sizeof *kind);
+    bool *word_start = malloc((size_t)n * sizeof *word_start);
+    int rc = -1;
+    if (!kind || !word_start) goto out;
+    for (int i = 0; i < n; i++) kind[i] = token_kind(s, i, starts);
+    s->n_words = 0;
+    for (int i = 0; i < n; i++) {
+        word_start[i] = starts_word(s, kind, i);
+        s->n_words += word_start[i];
+        /* A mark where a word's text goes on in another piece: not after
+         * its spaces, not inside a character. */
+        s->split[i] = false;
+        if (!word_start[i] && kind[i] == TOK_TEXT) {
+            int k = i - 1;
+            while (k > 0 && kind[k] == TOK_CONT) k--;
+            s->split[i] = kind[k] == TOK_TEXT;
+        }
     }
-    if (a == b || partial) {
+    s->word_first = calloc((size_t)s->n_words + 1, sizeof *s->word_first);
+    s->word_label = calloc((size_t)s->n_words, sizeof *s->word_label);
+    s->word_label_w = calloc((size_t)s->n_words, sizeof *s->word_label_w);
+    if (!s->word_first || !s->word_label || !s->word_label_w) goto out;
+    for (int i = 0, u = -1; i < n; i++) {
+        if (word_start[i]) s->word_first[++u] = i;
+        s->word_of[i] = u;
+    }
+    s->word_first[s->n_words] = n;
+    const Marks *mk = scene_marks(s);
+    for (int i = 0; i < n; i++) {
+        const Token *t = &s->res.tokens[i];
         const char *piece = tokenizer_piece(s->model->tok, t->id);
-        return render(piece, strlen(piece), s->utf8, SCENE_LABEL_COLS, w);
+        if (kind[i] == TOK_CONTROL) {
+            s->label[i] = render(piece, strlen(piece), s->utf8, SCENE_LABEL_COLS, &s->label_w[i]);
+        } else if (kind[i] == TOK_CONT) {
+            s->label[i] = render(mk->cont, strlen(mk->cont), s->utf8, 1, &s->label_w[i]);
+        } else {
+            int next = i + 1;
+            while (next < n && kind[next] == TOK_CONT) next++;
+            bool post = kind[i] == TOK_TEXT && next < n && s->split[next];
+            s->label[i] = label_text(s, t->start, char_end(s, starts, t->end),
+                                     s->split[i] ? mk->join : "", post ? mk->join : "",
+                                     &s->label_w[i]);
+        }
+        if (!s->label[i]) goto out;
     }
-    return render(text + a, b - a, s->utf8, SCENE_LABEL_COLS, w);
+    for (int u = 0; u < s->n_words; u++) {
+        const Token *a = &s->res.tokens[s->word_first[u]];
+        const Token *z = &s->res.tokens[s->word_first[u + 1] - 1];
+        if (kind[s->word_first[u]] == TOK_CONTROL) {
+            s->word_label[u] = strdup(s->label[s->word_first[u]]);
+            s->word_label_w[u] = s->label_w[s->word_first[u]];
+        } else {
+            s->word_label[u] = label_text(s, a->start, char_end(s, starts, z->end), "", "",
+                                          &s->word_label_w[u]);
+        }
+        if (!s->word_label[u]) goto out;
+    }
+    rc = 0;
+out:
+    free(kind);
+    free(word_start);
+    return rc;
 }
 
 /* The SCENE_NEXT most probable tokens of the softmax of LOGITS. */
@@ -113,7 +255,14 @@ int scene_install(Scene *s, WorkResult *r)
     s->weight = calloc((size_t)n, sizeof *s->weight);
     s->out = calloc((size_t)t->head_dim, sizeof *s->out);
     s->logits = calloc((size_t)t->vocab, sizeof *s->logits);
+    s->split = calloc((size_t)n, sizeof *s->split);
+    s->word_of = calloc((size_t)n, sizeof *s->word_of);
+    /* n × n: a view that still indexes tokens reads inside it. */
+    s->wmat = calloc((size_t)n * n, sizeof *s->wmat);
+    s->wpin = calloc((size_t)n * n, sizeof *s->wpin);
+    s->wtmp = calloc((size_t)n, sizeof *s->wtmp);
     if (!s->dot || !s->scaled || !s->weight || !s->out || !s->logits) goto oom;
+    if (!s->split || !s->word_of || !s->wmat || !s->wpin || !s->wtmp) goto oom;
     if (!s->shown || !s->shown_w || !s->label || !s->label_w || !s->stats || !s->mean ||
         !s->row || !s->row_tmp || !s->multi_rows)
         goto oom;
@@ -126,28 +275,63 @@ int scene_install(Scene *s, WorkResult *r)
     starts[len] = true;
     for (int i = 0; i < n; i++) {
         const Token *tok = &s->res.tokens[i];
-        size_t a = tok->start, b = tok->end;
-        while (b < len && !starts[b]) b++;
+        size_t a = tok->start, b = char_end(s, starts, tok->end);
         while (a < b && !starts[a]) a++;
         s->shown[i] = render(s->res.text + a, b - a, s->utf8, 1 << 20, &s->shown_w[i]);
-        s->label[i] = make_label(s, tok, &s->label_w[i]);
-        if (!s->shown[i] || !s->label[i]) {
+        if (!s->shown[i]) {
             free(starts);
             goto oom;
         }
     }
+    int prepared = prepare_pieces(s, starts);
     free(starts);
+    if (prepared) goto oom;
     /* The sidebar's numbers: what each head does on this sentence. */
     for (size_t l = 0; l < L; l++)
         for (size_t h = 0; h < H; h++)
             analysis_head(trace_attn(t, (int)l, (int)h), n, &s->stats[l * H + h]);
     top_next(s->res.trace->logits_last, t->vocab, s->next_id[0], s->next_p[0]);
     s->mean_layer = -1;
+    s->row_n = n;
     s->have = true;
     return 0;
 oom:
     scene_free(s);
     return -1;
+}
+
+/* A token matrix A (n, n) over words: OUT (n_words, n_words), key pieces
+ * summed, query pieces averaged (scene.h). */
+static void words_matrix(Scene *s, const float *a, float *out)
+{
+    int n = s->res.n, U = s->n_words;
+    double *acc = malloc((size_t)U * sizeof *acc);
+    if (!acc) {
+        memset(out, 0, (size_t)U * U * sizeof *out);
+        return;
+    }
+    for (int I = 0; I < U; I++) {
+        int i0 = s->word_first[I], i1 = s->word_first[I + 1];
+        memset(acc, 0, (size_t)U * sizeof *acc);
+        for (int i = i0; i < i1; i++)
+            for (int j = 0; j < n; j++) acc[s->word_of[j]] += a[(size_t)i * n + j];
+        for (int J = 0; J < U; J++) out[(size_t)I * U + J] = (float)(acc[J] / (i1 - i0));
+    }
+    free(acc);
+}
+
+/* The layer's mean over heads into s->mean, unless it holds it already. */
+static void mean_matrix(Scene *s, int layer)
+{
+    if (s->mean_layer == layer) return;
+    const AttentionTrace *t = s->res.trace;
+    int n = s->res.n, H = t->n_heads;
+    for (size_t i = 0; i < (size_t)n * n; i++) {
+        double sum = 0;
+        for (int h = 0; h < H; h++) sum += trace_attn(t, layer, h)[i];
+        s->mean[i] = (float)(sum / H);
+    }
+    s->mean_layer = layer;
 }
 
 void scene_update(Scene *s, const AppState *st)
@@ -181,23 +365,41 @@ void scene_update(Scene *s, const AppState *st)
             for (int h = 0; h < H; h++) sum += s->multi_rows[(size_t)h * n + j];
             s->row[j] = (float)(sum / H);
         }
-        if (s->mean_layer != st->layer) {
-            for (size_t i = 0; i < (size_t)n * n; i++) {
-                double sum = 0;
-                for (int h = 0; h < H; h++) sum += trace_attn(t, st->layer, h)[i];
-                s->mean[i] = (float)(sum / H);
-            }
-            s->mean_layer = st->layer;
-        }
+        mean_matrix(s, st->layer);
     } else {
         memcpy(s->row, s->multi_rows + (size_t)st->head * n, (size_t)n * sizeof *s->row);
     }
+    s->row_n = n;
+    if (!st->words) return;
+    /* Words: the matrix on screen (and the pinned one) over words, and the
+     * query word's row of it. */
+    int head = st->mean ? -1 : st->head;
+    if (s->wmat_layer != st->layer || s->wmat_head != head) {
+        words_matrix(s, st->mean ? s->mean : trace_attn(t, st->layer, st->head), s->wmat);
+        s->wmat_layer = st->layer, s->wmat_head = head;
+    }
+    if (st->pinned && (s->wpin_layer != st->pin_layer || s->wpin_head != st->pin_head)) {
+        words_matrix(s, trace_attn(t, st->pin_layer, st->pin_head), s->wpin);
+        s->wpin_layer = st->pin_layer, s->wpin_head = st->pin_head;
+    }
+    int U = s->n_words, I = s->word_of[st->query];
+    memcpy(s->row, s->wmat + (size_t)I * U, (size_t)U * sizeof *s->row);
+    s->row_n = U;
 }
 
 const float *scene_matrix(const Scene *s, const AppState *st)
 {
+    if (st->words && s->wmat_layer == st->layer && s->wmat_head == (st->mean ? -1 : st->head))
+        return s->wmat;
     if (st->mean && s->mean_layer == st->layer) return s->mean;
     return trace_attn(s->res.trace, st->layer, st->head);
+}
+
+const float *scene_pinned_matrix(const Scene *s, const AppState *st)
+{
+    if (st->words && s->wpin_layer == st->pin_layer && s->wpin_head == st->pin_head)
+        return s->wpin;
+    return trace_attn(s->res.trace, st->pin_layer, st->pin_head);
 }
 
 const float *scene_q(const Scene *s, const AppState *st)
@@ -218,7 +420,7 @@ const float *scene_v(const Scene *s, const AppState *st, int j)
 
 int scene_top(const Scene *s, int k, int *ids)
 {
-    int n = s->res.n, got = 0;
+    int n = s->row_n, got = 0;
     for (int i = 0; i < k; i++) {
         int best = -1;
         for (int j = 0; j < n; j++) {
@@ -232,23 +434,14 @@ int scene_top(const Scene *s, int k, int *ids)
     return got;
 }
 
-/* Does token I start a word: its text starts with a space, or it is the
- * first token that covers any text. */
-static bool starts_word(const Scene *s, int i)
-{
-    const Token *t = &s->res.tokens[i];
-    if (t->start >= t->end) return false;
-    if (s->res.text[t->start] == ' ') return true;
-    for (int j = 0; j < i; j++)
-        if (s->res.tokens[j].end > s->res.tokens[j].start) return false;
-    return true;
-}
-
-static bool word_matches(const Scene *s, int i, const char *word)
+/* Does the text of word U start with WORD (ASCII case folded)? */
+static bool word_matches(const Scene *s, int u, const char *word)
 {
     const char *text = s->res.text;
-    size_t a = s->res.tokens[i].start, len = s->res.len, k = 0;
-    while (a < len && text[a] == ' ') a++;
+    const Token *t = &s->res.tokens[s->word_first[u]];
+    if (t->start == t->end && s->word_first[u + 1] - s->word_first[u] == 1) return false; /* BOS */
+    size_t a = t->start, len = s->res.len, k = 0;
+    while (a < len && byte_class((unsigned char)text[a]) == CLS_SPACE) a++;
     for (; word[k]; k++, a++) {
         if (a >= len) return false;
         unsigned char x = (unsigned char)text[a], y = (unsigned char)word[k];
@@ -259,33 +452,37 @@ static bool word_matches(const Scene *s, int i, const char *word)
 
 int scene_find(const Scene *s, const char *word, int from, int dir)
 {
-    int n = s->have ? s->res.n : 0;
-    if (n == 0 || !word || !word[0]) return -1;
-    if (from < -1 || from >= n) from = -1;
-    int step = dir < 0 ? -1 : 1, i = from;
-    for (int k = 0; k < n; k++) {
-        i = (i + step + n) % n;
-        if (starts_word(s, i) && word_matches(s, i, word)) return i;
+    int U = s->have ? s->n_words : 0;
+    if (U == 0 || !word || !word[0]) return -1;
+    int u = from < 0 || from >= s->res.n ? -1 : s->word_of[from];
+    if (u < 0 && dir < 0) u = 0;
+    int step = dir < 0 ? -1 : 1;
+    for (int k = 0; k < U; k++) {
+        u = (u + step + U) % U;
+        if (word_matches(s, u, word)) return s->word_first[u];
     }
     return -1;
 }
 
-/* Units are tokens for now: whole words are built on these (w). */
 int scene_units(const Scene *s, const AppState *st)
 {
-    (void)st;
-    return s->have ? s->res.n : 0;
+    if (!s->have) return 0;
+    return st->words ? s->n_words : s->res.n;
 }
 
 int scene_unit_of(const Scene *s, const AppState *st, int t)
 {
-    (void)s, (void)st;
-    return t;
+    if (!s->have || t < 0) return 0;
+    if (t >= s->res.n) t = s->res.n - 1;
+    return st->words ? s->word_of[t] : t;
 }
 
 const char *scene_unit_label(const Scene *s, const AppState *st, int u, int *w)
 {
-    (void)st;
+    if (st->words) {
+        if (w) *w = s->word_label_w[u];
+        return s->word_label[u];
+    }
     if (w) *w = s->label_w[u];
     return s->label[u];
 }
@@ -293,5 +490,36 @@ const char *scene_unit_label(const Scene *s, const AppState *st, int u, int *w)
 bool scene_masked(const Scene *s, const AppState *st, int i, int j)
 {
     (void)s, (void)st;
-    return j > i; /* every model read today is causal */
+    /* Every model read today is causal; a word sees the words before it
+     * and, piece by piece, itself. */
+    return j > i;
+}
+
+int scene_unit_first(const Scene *s, const AppState *st, int u)
+{
+    if (!st->words) return u;
+    if (u < 0) return 0;
+    return s->word_first[u > s->n_words ? s->n_words : u];
+}
+
+const char *scene_units_note(const AppState *st, bool brief)
+{
+    if (!st->words) return NULL;
+    return brief ? "words" : "words (keys summed, queries averaged)";
+}
+
+int scene_count_tokens(const Scene *s, const char *text, size_t len)
+{
+    Token *t = NULL;
+    size_t n = 0;
+    char err[128];
+    if (tokenizer_encode(s->model->tok, text, len, 0, &t, &n, err, sizeof err)) return -1;
+    free(t);
+    return n > (size_t)1 << 30 ? 1 << 30 : (int)n;
+}
+
+bool scene_stale(const Scene *s, const AppState *st)
+{
+    if (!s->have) return true;
+    return s->res.len != st->len || memcmp(s->res.text, st->text, st->len) != 0;
 }

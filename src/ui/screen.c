@@ -8,15 +8,20 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "views.h"
 
 #include <term.h>
 
 #define SIDEBAR_COLS 16
 #define SIDEBAR_MIN_SCREEN 72
+/* A compare panel narrower than this stacks; each stacked one keeps its
+ * frame, a header and a few rows. */
+#define COMPARE_MIN_COLS 48
+#define COMPARE_MIN_ROWS 6
 
 static SCREEN *term_screen;
 
-int screen_start(char *err, size_t errlen)
+int screen_start(FILE *in, const char *term_name, char *err, size_t errlen)
 {
     const char *term = getenv("TERM");
     if (!term || !*term) {
@@ -25,7 +30,8 @@ int screen_start(char *err, size_t errlen)
         return -1;
     }
     /* newterm, unlike initscr, returns NULL on an unknown TERM rather than exiting. */
-    term_screen = newterm(NULL, stdout, stdin);
+    term_screen = term_name ? newterm(term_name, stdout, in) : NULL;
+    if (!term_screen) term_screen = newterm(NULL, stdout, in);
     if (!term_screen) {
         error_set(err, errlen, "unknown terminal type '%s' (try TERM=xterm, or --dump for "
                                "plain output)", term);
@@ -86,10 +92,20 @@ void layout_build(Layout *l)
     l->title = newwin(1, l->cols, 0, 0);
     l->sentence = newwin(4, main_cols, 1, 0);
     l->heat = newwin(mid - 4, main_cols, 5, 0);
-    l->heat_left = derwin(l->heat, mid - 4, main_cols / 2, 0, 0);
-    l->heat_right = derwin(l->heat, mid - 4, main_cols - main_cols / 2, 0, main_cols / 2);
+    /* Compare: side by side, or the pinned head on top when halves would
+     * show a row's keys only a few at a time. */
+    int heat_h = mid - 4;
+    l->compare_stacked = main_cols / 2 < COMPARE_MIN_COLS && heat_h >= 2 * COMPARE_MIN_ROWS;
+    if (l->compare_stacked) {
+        l->heat_left = derwin(l->heat, heat_h / 2, main_cols, 0, 0);
+        l->heat_right = derwin(l->heat, heat_h - heat_h / 2, main_cols, heat_h / 2, 0);
+    } else {
+        l->heat_left = derwin(l->heat, heat_h, main_cols / 2, 0, 0);
+        l->heat_right = derwin(l->heat, heat_h, main_cols - main_cols / 2, 0, main_cols / 2);
+    }
     if (side) l->side = newwin(mid, side, 1, main_cols);
     l->status = newwin(3, l->cols, l->rows - 3, 0);
-    int hw = l->cols < 58 ? l->cols : 58, hh = l->rows - 2 < 21 ? l->rows - 2 : 21;
+    int hw, hh;
+    help_view_size(l->rows, l->cols, &hh, &hw); /* as much as the list needs */
     l->help = newwin(hh, hw, (l->rows - hh) / 2, (l->cols - hw) / 2);
 }

@@ -4,7 +4,8 @@
  *
  *   title                                   (1 line)
  *   sentence (4 lines)               | heads sidebar (when wide enough)
- *   heatmap / multi-head (the rest)  |
+ *   heatmap / multi-head (the rest)  |   (compare: two heatmaps, side
+ *                                    |    by side or one over the other)
  *   status                                  (3 lines)
  */
 #ifndef ATTNSCOPE_SCREEN_H
@@ -20,12 +21,17 @@ typedef struct {
     int rows, cols;
     bool too_small;
     WINDOW *title, *sentence, *heat, *side, *status, *help; /* side may be NULL */
-    WINDOW *heat_left, *heat_right; /* halves of heat, for comparing two heads */
+    /* Halves of heat, for comparing two heads: the pinned one left, or on
+     * top when side by side is too narrow (compare_stacked). */
+    WINDOW *heat_left, *heat_right;
+    bool compare_stacked;
 } Layout;
 
-/* Start curses on the controlling terminal (stdin/stdout).  Fails with a
+/* Start curses on the terminal: output to stdout, input from IN (stdin, or
+ * /dev/tty when stdin is a pipe).  TERM_NAME, when not NULL, is tried
+ * before $TERM (a direct-colour entry: theme_terminal()).  Fails with a
  * message when TERM names no known terminal. */
-int screen_start(char *err, size_t errlen);
+int screen_start(FILE *in, const char *term_name, char *err, size_t errlen);
 void screen_stop(void);
 /* The terminal's size now (after SIGWINCH), applied to curses. */
 void screen_resize(void);

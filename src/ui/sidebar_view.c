@@ -7,28 +7,44 @@
 
 #include "views.h"
 
+/* What the shade means, under the grid when there is room. */
+static const char *const legend[] = {"shade: weight", "on previous", "token"};
+#define LEGEND_LINES (int)(sizeof legend / sizeof legend[0])
+
 void sidebar_view_draw(WINDOW *w, const ViewData *v)
 {
     const Scene *s = v->scene;
     const AppState *st = v->st;
     const Theme *t = v->theme;
     werase(w);
-    view_frame(w, "heads", t);
     int H = getmaxy(w) - 2, W = getmaxx(w) - 2;
-    int legend = 4; /* lines under the grid */
-    int rows = H - legend - 1, cols = W - 4;
-    if (rows < 1 || cols < 1) return;
+    int L = st->n_layers, NH = st->n_heads;
+    /* Every layer first; then the head's pattern; then the legend, with a
+     * blank line above it. */
+    int rows = H < L ? H : L, cols = W - 4, spare = H - rows;
+    bool pattern = spare >= 1 && s->have && !st->mean;
+    bool key = spare - pattern >= LEGEND_LINES + 1;
+    if (rows < 1 || cols < 1) {
+        view_frame(w, "heads", t);
+        return;
+    }
     ViewPans *p = v->pans;
-    p->side_layer = view_pan(st->layer, rows, st->n_layers, p->side_layer);
-    p->side_head = view_pan(st->head, cols, st->n_heads, p->side_head);
-    for (int r = 0; r < rows && p->side_layer + r < st->n_layers; r++) {
+    p->side_layer = view_pan(st->layer, rows, L, p->side_layer);
+    p->side_head = view_pan(st->head, cols, NH, p->side_head);
+    /* Heads off the side: the title says which are shown. */
+    char title[32];
+    if (cols < NH) snprintf(title, sizeof title, "heads %d-%d", p->side_head, p->side_head + cols - 1);
+    else snprintf(title, sizeof title, "heads");
+    int below = L - p->side_layer - rows;
+    view_frame_more(w, title, t, p->side_layer, below > 0 ? below : 0);
+    for (int r = 0; r < rows && p->side_layer + r < L; r++) {
         int l = p->side_layer + r;
         char name[16];
         snprintf(name, sizeof name, "L%d", l);
-        view_puts(w, v->theme, 1 + r, 1, 3, l == st->layer ? A_BOLD : A_NORMAL, name);
-        for (int c = 0; c < cols && p->side_head + c < st->n_heads; c++) {
+        view_puts(w, t, 1 + r, 1, 3, l == st->layer ? A_BOLD : A_NORMAL, name);
+        for (int c = 0; c < cols && p->side_head + c < NH; c++) {
             int h = p->side_head + c;
-            float mass = s->have ? s->stats[(size_t)l * st->n_heads + h].prev : 0.0f;
+            float mass = s->have ? s->stats[(size_t)l * NH + h].prev : 0.0f;
             bool cur = l == st->layer && (h == st->head || st->mean);
             int attr = t->colour ? theme_attr(t, mass) : (int)A_NORMAL;
             const char *g = t->colour ? " " : theme_glyph(t, mass);
@@ -38,18 +54,16 @@ void sidebar_view_draw(WINDOW *w, const ViewData *v)
             } else if (t->colour && mass <= 0.0f) {
                 g = t->utf8 ? "·" : ".";
             }
-            view_puts(w, v->theme, 1 + r, 4 + c, 1, attr, g);
+            view_puts(w, t, 1 + r, 4 + c, 1, attr, g);
         }
     }
-    int y = H - legend + 1;
-    view_puts(w, v->theme, y++, 1, W, A_DIM, "shade: weight");
-    view_puts(w, v->theme, y++, 1, W, A_DIM, "on previous");
-    view_puts(w, v->theme, y++, 1, W, A_DIM, "token");
-    if (s->have && !st->mean) {
+    int y = H - (key ? LEGEND_LINES : 0) - pattern + 1;
+    for (int i = 0; key && i < LEGEND_LINES; i++) view_puts(w, t, y++, 1, W, A_DIM, legend[i]);
+    if (pattern) {
         /* The current head's pattern, as the title names it. */
-        const HeadStats *hs = &s->stats[(size_t)st->layer * st->n_heads + st->head];
+        const HeadStats *hs = &s->stats[(size_t)st->layer * NH + st->head];
         char line[48];
         snprintf(line, sizeof line, "%s %.2f", analysis_pattern_short(hs->pattern), hs->score);
-        view_puts(w, v->theme, y, 1, W, A_BOLD, line);
+        view_puts(w, t, y, 1, W, A_BOLD, line);
     }
 }

@@ -4,13 +4,25 @@
 #include <curses.h>
 #include <term.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Magma-like stops, dark to bright: perceptually ordered, readable as "more". */
-static const unsigned char ramp_rgb[THEME_MAX_LEVELS][3] = {
-    {0x2c, 0x11, 0x5f}, {0x51, 0x12, 0x7c}, {0x80, 0x25, 0x82}, {0xb5, 0x36, 0x7a},
-    {0xe5, 0x50, 0x64}, {0xfb, 0x87, 0x61}, {0xfe, 0xc2, 0x87}, {0xfc, 0xfd, 0xbf},
+#include "export.h"
+
+/* The scale is export.h's, shared with the saved SVG: one level per stop. */
+_Static_assert(THEME_MAX_LEVELS == EXPORT_RAMP_STOPS, "one level per stop of the scale");
+
+/* 8 colours: each level a background, and between two backgrounds the
+ * upper one as a half-shade over the lower (fg on bg), dark to bright. */
+static const struct {
+    short fg, bg;
+    bool dither;
+} ramp8[THEME_MAX_LEVELS] = {
+    {COLOR_WHITE, COLOR_BLUE, false},   {COLOR_MAGENTA, COLOR_BLUE, true},
+    {COLOR_WHITE, COLOR_MAGENTA, false}, {COLOR_RED, COLOR_MAGENTA, true},
+    {COLOR_WHITE, COLOR_RED, false},    {COLOR_YELLOW, COLOR_RED, true},
+    {COLOR_BLACK, COLOR_YELLOW, false}, {COLOR_BLACK, COLOR_WHITE, false},
 };
 
 /* Nearest colour of the xterm 256 palette (6×6×6 cube or the grey ramp). */
@@ -48,13 +60,36 @@ static int terminal_colours(void)
     return has_colors() && n > 0 ? n : 0;
 }
 
+/* NO_COLOR (https://no-color.org): set and not empty. */
+static bool no_color(void)
+{
+    const char *v = getenv("NO_COLOR");
+    return v && *v;
+}
+
+static bool colorterm_truecolor(void)
+{
+    const char *v = getenv("COLORTERM");
+    return v && (strcmp(v, "truecolor") == 0 || strcmp(v, "24bit") == 0);
+}
+
 static Palette detect(bool utf8)
 {
     int n = terminal_colours();
-    if (n < 8) return utf8 ? PALETTE_MONO : PALETTE_ASCII;
-    if (n >= 0x1000000) return PALETTE_TRUECOLOR; /* a direct-colour terminfo */
+    if (no_color() || n < 8) return utf8 ? PALETTE_MONO : PALETTE_ASCII;
+    if (n >= 0x1000000 || colorterm_truecolor()) return PALETTE_TRUECOLOR;
     if (n >= 256) return PALETTE_256;
     return PALETTE_8;
+}
+
+const char *theme_terminal(Palette requested, char *buf, size_t cap)
+{
+    bool want = requested == PALETTE_TRUECOLOR ||
+                (requested == PALETTE_AUTO && !no_color() && colorterm_truecolor());
+    const char *term = getenv("TERM");
+    if (!want || !term || !*term || strstr(term, "direct")) return NULL;
+    int k = snprintf(buf, cap, "%.*s-direct", (int)strcspn(term, "-"), term);
+    return k > 0 && (size_t)k < cap ? buf : NULL;
 }
 
 void theme_init(Theme *t, Palette requested, bool utf8)
@@ -71,30 +106,26 @@ void theme_init(Theme *t, Palette requested, bool utf8)
     if (p == PALETTE_MONO && !utf8) p = PALETTE_ASCII;
     t->palette = p;
     t->colour = p == PALETTE_TRUECOLOR || p == PALETTE_256 || p == PALETTE_8;
-    t->levels = p == PALETTE_8 ? 4 : THEME_MAX_LEVELS;
+    t->levels = THEME_MAX_LEVELS;
     if (!t->colour) return;
 
     start_color();
     use_default_colors();
     t->pair_base = 0;
-    if (p == PALETTE_8) {
-        /* Blue, magenta, red, yellow: the order of the magma ramp. */
-        static const short bg8[4] = {COLOR_BLUE, COLOR_MAGENTA, COLOR_RED, COLOR_YELLOW};
-        for (int i = 0; i < 4; i++)
-            init_pair((short)(i + 1), i < 3 ? COLOR_WHITE : COLOR_BLACK, bg8[i]);
-    } else {
-        for (int i = 0; i < THEME_MAX_LEVELS; i++) {
-            const unsigned char *c = ramp_rgb[i];
-            int fg, bg;
-            if (p == PALETTE_TRUECOLOR) {
-                bg = (c[0] << 16) | (c[1] << 8) | c[2];
-                fg = bright(c) ? 0x000000 : 0xffffff;
-            } else {
-                bg = xterm256(c);
-                fg = bright(c) ? 16 : 231;
-            }
-            init_extended_pair(i + 1, fg, bg);
+    for (int i = 0; i < THEME_MAX_LEVELS; i++) {
+        const unsigned char *c = export_ramp[i];
+        int fg, bg;
+        if (p == PALETTE_8) {
+            fg = ramp8[i].fg;
+            bg = ramp8[i].bg;
+        } else if (p == PALETTE_TRUECOLOR) {
+            bg = (c[0] << 16) | (c[1] << 8) | c[2];
+            fg = bright(c) ? 0x000000 : 0xffffff;
+        } else {
+            bg = xterm256(c);
+            fg = bright(c) ? 16 : 231;
         }
+        init_extended_pair(i + 1, fg, bg);
     }
     t->pair_accent = t->levels + 1;
     init_pair((short)t->pair_accent, COLOR_CYAN, -1);
@@ -115,7 +146,7 @@ int theme_attr(const Theme *t, float w)
 {
     int l = theme_level(t, w);
     if (!t->colour || l == 0) return A_NORMAL;
-    return COLOR_PAIR(t->pair_base + l) | (t->palette == PALETTE_8 && l == t->levels ? A_BOLD : 0);
+    return COLOR_PAIR(t->pair_base + l);
 }
 
 const char *theme_glyph(const Theme *t, float w)
@@ -123,9 +154,11 @@ const char *theme_glyph(const Theme *t, float w)
     static const char *utf8_shades[] = {" ", "░", "▒", "▓", "█"};
     static const char *ascii_shades[] = {" ", ".", ":", "*", "#"};
     int l = theme_level(t, w);
+    if (t->palette == PALETTE_8) return l && ramp8[l - 1].dither ? (t->utf8 ? "▒" : ":") : " ";
+    if (t->colour) return " ";
     /* Glyphs have four steps: fold the levels onto them. */
     int g = l == 0 ? 0 : 1 + (l - 1) * 4 / t->levels;
-    return t->utf8 ? utf8_shades[g] : ascii_shades[g];
+    return t->utf8 && t->palette != PALETTE_ASCII ? utf8_shades[g] : ascii_shades[g];
 }
 
 const char *theme_marker(const Theme *t)

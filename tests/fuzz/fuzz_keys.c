@@ -174,9 +174,13 @@ static void check_scene(const AppState *st)
     if (!model || !scene.have) return;
     const AttentionTrace *t = scene.res.trace;
     int n = scene.res.n, hd = t->head_dim;
+    /* The row and the matrix are over units: tokens, or words under w. */
+    int units = scene_units(&scene, st), qu = scene_unit_of(&scene, st, st->query);
+    FUZZ_CHECK(units >= 1 && units <= n && qu >= 0 && qu < units, "unit %d of %d (%d tokens)",
+               qu, units, n);
     const float *m = scene_matrix(&scene, st);
-    for (int j = 0; j < n; j++) {
-        float want = m[(size_t)st->query * n + j];
+    for (int j = 0; j < units; j++) {
+        float want = m[(size_t)qu * units + j];
         FUZZ_CHECK(fabsf(scene.row[j] - want) < 1e-3f,
                    "layer %d head %d%s query %d: row[%d] %g, matrix %g", st->layer, st->head,
                    st->mean ? " (mean)" : "", st->query, j, (double)scene.row[j], (double)want);
@@ -185,8 +189,8 @@ static void check_scene(const AppState *st)
     int got = scene_top(&scene, 3, ids);
     FUZZ_CHECK(got >= 0 && got <= 3, "scene_top gave %d", got);
     for (int i = 0; i < got; i++) {
-        FUZZ_CHECK(ids[i] >= 0 && ids[i] <= st->query, "top %d is token %d, query %d", i,
-                   ids[i], st->query);
+        FUZZ_CHECK(ids[i] >= 0 && ids[i] <= qu, "top %d is unit %d, query unit %d", i, ids[i],
+                   qu);
         FUZZ_CHECK(i == 0 || scene.row[ids[i]] <= scene.row[ids[i - 1]], "top not sorted");
     }
     const float *q = scene_q(&scene, st);
@@ -221,7 +225,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t off = 0; off + 4 <= size && !st.quit; off += 4) {
         UiKey key = decode_key(data + off);
         Action a = keymap_lookup(st.mode, &key);
-        FUZZ_CHECK((int)a >= ACT_NONE && (int)a <= ACT_OVERVIEW_OPEN, "action %d", (int)a);
+        FUZZ_CHECK((int)a >= ACT_NONE && (int)a <= ACT_LAST, "action %d", (int)a);
         int layer = st.layer, head = st.head, query = st.query;
         bool mean = st.mean;
         unsigned need = app_state_apply(&st, a, &key);
@@ -239,6 +243,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             } else {
                 pending = true;
             }
+        }
+        if ((need & NEED_SEARCH) && model) {
+            /* As the loop does: the query to the match, if any. */
+            int hit = scene_find(&scene, st.search, st.query, st.search_dir);
+            FUZZ_CHECK(hit >= -1 && hit < scene.res.n, "scene_find gave %d", hit);
+            st.search_dir = 0;
+            if (hit >= 0) need |= app_state_set_query(&st, hit);
         }
         if ((need & NEED_ROW) && model) scene_update(&scene, &st);
         check_state(&st, valid);

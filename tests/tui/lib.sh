@@ -33,6 +33,7 @@ finish() { echo "1..$n"; [ $failed -eq 0 ]; }
 
 # start W H ENV... -- ARGS...: run attnscope in a new session of that size.
 # After it exits the pane prints EXIT=<status> and the terminal's modes.
+# With $start_input naming a file, that file is piped to its standard input.
 start() {
     w=$1 h=$2; shift 2
     envs=""
@@ -41,8 +42,10 @@ start() {
     tm kill-server 2>/dev/null
     sessions=$((sessions + 1))
     sock=$sock_base-$sessions
+    pipe=""
+    [ -n "${start_input:-}" ] && pipe="cat \"$start_input\" | "
     cat >"$tmp/run.sh" <<EOS
-env $envs "$bin" $* 2>"$tmp/stderr"
+$pipe env $envs "$bin" $* 2>"$tmp/stderr"
 echo "EXIT=\$?"
 stty -a | tr ' ;' '\n\n' | grep -x -e '-*icanon' -e '-*echo' | tr '\n' ' '
 echo STTY-DONE
