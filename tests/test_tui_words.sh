@@ -9,8 +9,8 @@
 if ! command -v tmux >/dev/null 2>&1; then
     echo "1..0 # SKIP tmux not installed"; exit 0
 fi
-bundled=$(dirname "$0")/../data/tinystories-2m.gguf
-[ -f "$bundled" ] || bundled=${ATTNSCOPE_SRCDIR:-..}/data/tinystories-2m.gguf
+# An absolute path: the explorer runs in a tmux pane whose directory is $tmp.
+bundled=$(cd "${ATTNSCOPE_SRCDIR:-$(dirname "$0")/..}" && pwd)/data/tinystories-2m.gguf
 if [ ! -f "$bundled" ]; then
     echo "1..0 # SKIP data/tinystories-2m.gguf not found"; exit 0
 fi
