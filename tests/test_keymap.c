@@ -36,21 +36,9 @@
 /* Diagnostic lines printed per check; the rest are counted. */
 #define MAX_DIAG 12
 
-static const char *const action_names[] = {
-    "NONE", "QUIT", "QUERY_PREV", "QUERY_NEXT", "QUERY_FIRST", "QUERY_LAST", "KEY_PREV",
-    "KEY_NEXT", "HEAD_NEXT", "HEAD_PREV", "LAYER_NEXT", "LAYER_PREV", "TOGGLE_MEAN",
-    "TOGGLE_MULTI", "TOGGLE_MATH", "TOGGLE_PREDICT", "TOGGLE_VALUES", "HELP", "CLOSE",
-    "EDIT_START", "EDIT_DONE", "EDIT_INSERT", "EDIT_BACKSPACE", "EDIT_DELETE", "EDIT_LEFT",
-    "EDIT_RIGHT", "EDIT_HOME", "EDIT_END", "EDIT_WORD_LEFT", "EDIT_WORD_RIGHT", "REDRAW",
-    "SAVE", "PIN", "OVERVIEW", "OVERVIEW_OPEN", "PAGE_DOWN", "PAGE_UP", "HALF_DOWN", "HALF_UP",
-    "SEARCH_START", "SEARCH_NEXT", "SEARCH_PREV", "TOGGLE_WORDS", "EDIT_CANCEL", "SCROLL_UP",
-    "SCROLL_DOWN", "SCROLL_PAGE_UP", "SCROLL_PAGE_DOWN", "SCROLL_TOP", "SCROLL_BOTTOM",
-};
-_Static_assert(N_OF(action_names) == ACT_LAST + 1, "a name for every action");
-
 static const char *act_name(Action a)
 {
-    return (unsigned)a < N_OF(action_names) ? action_names[a] : "?";
+    return keymap_action_name(a);
 }
 
 /* The names the help gives the keys that are not characters. */

@@ -64,6 +64,9 @@ typedef enum {
 #define ACT_LAST ACT_SCROLL_BOTTOM
 
 Action keymap_lookup(Mode mode, const UiKey *key);
+/* The action's name as in the enum without ACT_ ("QUERY_PREV"), for
+ * messages and tests; "?" for a value that is no action. */
+const char *keymap_action_name(Action a);
 
 /*
  * The help: for each mode, what its keys do, as the help overlay shows it and
