@@ -1,8 +1,10 @@
-/* cli.c - the headless commands: model description, attention dumps, benchmark. */
+/* cli.c - the headless commands: model description, attention dumps, the
+ * lesson's steps, benchmark. */
 #include "cli.h"
 #include "analysis.h"
 #include "error.h"
 #include "export.h"
+#include "lesson.h"
 
 #include <cblas.h>
 #include <ctype.h>
@@ -350,6 +352,93 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
     trace_free(t);
     if (fflush(out) || ferror(out)) {
         error_set(err, errlen, "writing the dump failed: %s", strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+static void json_cstr(FILE *out, const char *s)
+{
+    json_string(out, s, strlen(s));
+}
+
+/* One measured step: where it looks, the numbers its caption quotes, the
+ * caption itself. */
+static void json_lesson_step(FILE *out, const LessonStep *s, const LessonResult *r)
+{
+    fprintf(out, "{\"index\":%d,\"title\":", r->step + 1);
+    json_cstr(out, s->title);
+    fputs(",\"view\":", out);
+    json_cstr(out, lesson_view_name(s->view));
+    fputs(",\"sentence\":", out);
+    json_cstr(out, s->sentence);
+    if (s->twin) {
+        fputs(",\"twin\":", out);
+        json_cstr(out, s->twin);
+    }
+    fprintf(out, ",\"n_tokens\":%d,\"layer\":%d,\"head\":%d,\"query\":%d,\"query_word\":",
+            r->n_tokens, r->layer, r->head, r->query);
+    json_cstr(out, r->query_word);
+    fprintf(out, ",\"key\":%d,\"key_word\":", r->key);
+    json_cstr(out, r->key_word);
+    if (r->twin_key >= 0) {
+        fprintf(out, ",\"twin_key\":%d,\"twin_key_word\":", r->twin_key);
+        json_cstr(out, r->twin_key_word);
+    }
+    fprintf(out, ",\"found\":%s,\"numbers\":{", r->found ? "true" : "false");
+    for (int i = 0; i < r->n_numbers; i++) {
+        if (i) fputc(',', out);
+        json_cstr(out, r->numbers[i].name);
+        fprintf(out, ":%.*f", r->numbers[i].decimals ? 6 : 0, r->numbers[i].value);
+    }
+    fputc('}', out);
+    if (s->view == LESSON_VIEW_HEADS) {
+        fputs(",\"heads\":[", out);
+        for (int i = 0; i < r->n_head_rows; i++) {
+            const LessonHeadRow *h = &r->heads[i];
+            fprintf(out, "%s{\"head\":%d,\"role\":", i ? "," : "", h->head);
+            json_cstr(out, analysis_pattern_name(h->role));
+            fputs(",\"gloss\":", out);
+            json_cstr(out, lesson_role_gloss(h->role));
+            fprintf(out, ",\"score\":%.6f,\"top_key\":%d,\"top_word\":", h->score, h->top_key);
+            json_cstr(out, h->top_word);
+            fprintf(out, ",\"top_weight\":%.6f}", h->top_weight);
+        }
+        fputc(']', out);
+    }
+    fputs(",\"caption\":[", out);
+    for (int i = 0; i < r->n_caption; i++) {
+        if (i) fputc(',', out);
+        json_cstr(out, r->caption[i]);
+    }
+    fputs("]}", out);
+}
+
+int cli_lesson(FILE *out, const Model *m, char *err, size_t errlen)
+{
+    /* Measure every step before printing, so a failure prints no half object. */
+    int n = lesson_step_count();
+    LessonResult *r = malloc((size_t)n * sizeof *r);
+    if (!r) {
+        error_set(err, errlen, "out of memory");
+        return 1;
+    }
+    for (int i = 0; i < n; i++)
+        if (lesson_measure(m, i, &r[i], err, errlen)) {
+            free(r);
+            return 1;
+        }
+    fputs("{\"model\":", out);
+    json_cstr(out, m->name);
+    fputs(",\"steps\":[", out);
+    for (int i = 0; i < n; i++) {
+        if (i) fputc(',', out);
+        json_lesson_step(out, lesson_step(i), &r[i]);
+    }
+    fputs("]}\n", out);
+    free(r);
+    if (fflush(out) || ferror(out)) {
+        error_set(err, errlen, "writing the lesson failed: %s", strerror(errno));
         return 1;
     }
     return 0;

@@ -1,5 +1,6 @@
 /*
- * cli.h - the non-interactive commands: --info, --dump and --bench.
+ * cli.h - the non-interactive commands: --info, --dump, --lesson --dump json
+ * and --bench.
  *
  * Each prints to the given stream and returns an exit status; errors are
  * reported once, on stderr, by the caller's message buffer convention.
@@ -36,6 +37,8 @@ int cli_check_head(const ModelConfig *c, int layer, int head, char *err, size_t 
  * no such token or word; ERR says why. */
 int cli_query_token(const Model *m, const char *text, size_t len, int query, const char *word,
                     int *out, char *err, size_t errlen);
+/* The lesson's steps measured on M (lesson.h), as one JSON object. */
+int cli_lesson(FILE *out, const Model *m, char *err, size_t errlen);
 int cli_bench(FILE *out, const char *model_path, const CliOptions *o, char *err, size_t errlen);
 /* FLOPs of one forward pass over N tokens, as bench.c counts them. */
 double bench_flops(const ModelConfig *c, int n);

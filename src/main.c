@@ -1,9 +1,9 @@
 /*
  * main.c - attnscope's command line: parse options and the config file, find
  * the model, then open the explorer or run one of the headless commands
- * (--info, --dump, --bench).  Only this file chooses exit statuses: 0
- * success, 1 a failure while working (bad model file, text too long, ...),
- * 2 a usage error (including no terminal for the explorer).
+ * (--info, --dump, --lesson --dump json, --bench).  Only this file chooses
+ * exit statuses: 0 success, 1 a failure while working (bad model file, text
+ * too long, ...), 2 a usage error (including no terminal for the explorer).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -63,6 +63,9 @@ static void usage(FILE *out)
           "                         json (every layer and head, or one with --layer/--head)\n"
           "                         csv or svg (one head, needs --layer and --head)\n"
           "                         or heads (what each head does: pattern and numbers)\n"
+          "      --lesson           the guided lesson; with --dump json, print each step's\n"
+          "                         chosen layer, head, query and caption numbers\n"
+          "                         (the interactive lesson is not built yet)\n"
           "  -b, --bench            time the forward pass at 16, 64 and 256 tokens\n"
           "\n"
           "Options:\n"
@@ -97,6 +100,7 @@ static void usage(FILE *out)
           "Examples:\n"
           "  attnscope -l 0 -H 2 -q it\n"
           "  attnscope --info --model model.gguf\n"
+          "  attnscope --lesson --dump json\n"
           "  attnscope -m model.gguf -t \"The cat sat.\" --dump json > attention.json\n"
           "  attnscope -m model.gguf -t \"The cat sat.\" --dump csv --layer 2 --head 1\n",
           out);
@@ -229,7 +233,7 @@ static int explore(const Model *m, const CliOptions *o, const Config *cfg, int h
 
 int main(int argc, char **argv)
 {
-    enum { OPT_RUNS = 256, OPT_VALUES };
+    enum { OPT_RUNS = 256, OPT_VALUES, OPT_LESSON };
     static const struct option longopts[] = {
         {"info", no_argument, NULL, 'i'},        {"dump", required_argument, NULL, 'd'},
         {"bench", no_argument, NULL, 'b'},       {"model", required_argument, NULL, 'm'},
@@ -239,11 +243,12 @@ int main(int argc, char **argv)
         {"runs", required_argument, NULL, OPT_RUNS},
         {"config", required_argument, NULL, 'c'}, {"palette", required_argument, NULL, 'p'},
         {"values", no_argument, NULL, OPT_VALUES},
+        {"lesson", no_argument, NULL, OPT_LESSON},
         {"help", no_argument, NULL, 'h'},        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     CliOptions o = {.text = NULL, .layer = -1, .head = -1, .query = -1, .format = DUMP_JSON};
-    int info = 0, dump = 0, bench = 0, values = 0, have_palette = 0, have_query = 0;
+    int info = 0, dump = 0, bench = 0, lesson = 0, values = 0, have_palette = 0, have_query = 0;
     Palette palette = PALETTE_AUTO;
     const char *text_file = NULL, *config_path = NULL;
     int c;
@@ -277,6 +282,7 @@ int main(int argc, char **argv)
             have_palette = 1;
             break;
         case OPT_VALUES: values = 1; break;
+        case OPT_LESSON: lesson = 1; break;
         case 'l':
         case 'H': {
             int *dst = c == 'l' ? &o.layer : &o.head;
@@ -314,8 +320,14 @@ int main(int argc, char **argv)
                         "Try 'attnscope --help' for more information.\n", argv[optind]);
         return 2;
     }
-    if (info + dump + bench > 1) {
-        fprintf(stderr, "attnscope: choose one of --info, --dump and --bench\n");
+    if (info + dump + bench > 1 || (lesson && (info || bench))) {
+        fprintf(stderr, "attnscope: choose one of --info, --dump, --lesson and --bench\n");
+        return 2;
+    }
+    if (lesson && !(dump && o.format == DUMP_JSON)) {
+        fprintf(stderr, "attnscope: %s\n", dump ? "--lesson prints its steps with --dump json only"
+                        : "the interactive lesson is not built yet; "
+                          "'attnscope --lesson --dump json' prints its steps");
         return 2;
     }
 
@@ -364,8 +376,9 @@ int main(int argc, char **argv)
         if (model_open(&m, o.model_path, err, sizeof err)) {
             rc = 1;
         } else if (info || dump) {
-            rc = info ? cli_info(stdout, m, err, sizeof err)
-                      : cli_dump(stdout, m, &o, err, sizeof err);
+            rc = info     ? cli_info(stdout, m, err, sizeof err)
+                 : lesson ? cli_lesson(stdout, m, err, sizeof err)
+                          : cli_dump(stdout, m, &o, err, sizeof err);
             model_close(m);
         } else {
             rc = explore(m, &o, &cfg, have_query, palette, values, err, sizeof err);

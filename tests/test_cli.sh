@@ -211,5 +211,37 @@ run --model "$model" --text-file "$tmp/latin1.txt" --dump json --layer 0 --head 
 [ $rc -eq 0 ] && grep -q '"text":"caf\\ufffd \\ufffd\\ufffd ok"' "$tmp/out" && grep -q '<0xFF>' "$tmp/out"
 ok $? "invalid UTF-8 text gives byte tokens and valid JSON escapes"
 
+# --lesson: the steps measured headless, as one JSON object of 7 steps on
+# the bundled model; alone, one line saying the interactive lesson is not
+# built, exit 2.
+XDG_CONFIG_HOME=$tmp/none ATTNSCOPE_MODEL= "$bin" --lesson --dump json >"$tmp/lesson.json" 2>"$tmp/err"
+[ $? -eq 0 ] && [ ! -s "$tmp/err" ] && python3 - "$tmp/lesson.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["steps"]
+assert len(s) == 7 and [x["index"] for x in s] == list(range(1, 8))
+views = [x["view"] for x in s]
+assert views == ["row", "qkv", "softmax", "mask", "heads", "cost", "twin"], views
+for x in s:
+    assert 1 <= len(x["caption"]) <= 3 and all(len(l) <= 78 for l in x["caption"])
+    for k in ("title", "sentence", "layer", "head", "query", "query_word", "key", "key_word",
+              "found", "numbers"):
+        assert k in x, k
+assert s[0]["query_word"] == "it" and s[0]["key_word"] == "cat" and s[0]["found"] is True
+assert s[0]["numbers"]["w_target"] > s[0]["numbers"]["w_competitor"]
+assert (s[6]["layer"], s[6]["head"]) == (s[0]["layer"], s[0]["head"])
+PY
+ok $? "--lesson --dump json prints 7 measured steps as JSON (step 1: it -> cat)"
+run --model "$model" --lesson --dump json
+[ $rc -eq 0 ] && [ "$(grep -o '"index":' "$tmp/out" | wc -l)" -eq 7 ]
+ok $? "--lesson --dump json runs on ref260K too"
+run --model "$model" --lesson
+[ $rc -eq 2 ] && [ ! -s "$tmp/out" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+    grep -q 'not built yet' "$tmp/err" && grep -q -- '--lesson --dump json' "$tmp/err"
+ok $? "--lesson alone exits 2 with one line pointing at --lesson --dump json"
+run --model "$model" --lesson --dump csv
+[ $rc -eq 2 ] && [ ! -s "$tmp/out" ]
+ok $? "--lesson with another --dump format is a usage error"
+
 echo "1..$n"
 [ $failed -eq 0 ]
