@@ -32,6 +32,7 @@
 #include "scene.h"
 #include "screen.h"
 #include "theme.h"
+#include "ui_text.h"
 #include "views.h"
 #include "worker.h"
 
@@ -332,14 +333,6 @@ static int save_matrix(App *a, const AppState *st, const float *m, char *name, s
     return rc;
 }
 
-/* Columns of UTF-8 text, one per code point (a path: near enough). */
-static int utf8_columns(const char *s)
-{
-    int n = 0;
-    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 /* s: what is on screen, each matrix as new CSV and SVG files in the current
  * directory (both heads when comparing), and the status line says where. */
 static void save_view(App *a)
@@ -379,7 +372,7 @@ static void save_view(App *a)
             snprintf(msg, sizeof msg, "saved %s.csv and %s.svg%s%s", names[0], names[0],
                      where ? " in " : "", where ? where : "");
         else snprintf(msg, sizeof msg, "saved %s.csv/.svg", names[0]);
-        if (utf8_columns(msg) < COLS) break;
+        if (ui_text_width(msg, strlen(msg), true) < COLS) break;
     }
     set_message(a, msg);
 }
