@@ -386,14 +386,31 @@ int lesson_measure_text(const Model *m, int i, const char *text, LessonResult *o
         error_set(err, errlen, "lesson: no step %d (there are %d)", i + 1, lesson_step_count());
         return -1;
     }
+    Pass p;
+    if (pass_run(m, text ? text : step->sentence, &p, err, errlen)) return -1;
+    int rc = lesson_measure_trace(m, i, text ? text : step->sentence, p.toks, p.n, p.t, p.ms,
+                                  out, err, errlen);
+    pass_free(&p);
+    return rc;
+}
+
+int lesson_measure_trace(const Model *m, int i, const char *text, const Token *toks,
+                         size_t n_toks, const AttentionTrace *trace, double ms,
+                         LessonResult *out, char *err, size_t errlen)
+{
+    const LessonStep *step = lesson_step(i);
+    if (!step) {
+        error_set(err, errlen, "lesson: no step %d (there are %d)", i + 1, lesson_step_count());
+        return -1;
+    }
     LessonStep copy = *step;
-    if (text) copy.sentence = text;
+    copy.sentence = text;
     const LessonStep *s = &copy;
     memset(out, 0, sizeof *out);
     out->step = i;
-    out->twin_key = -1;
-    Pass p, tw = {0};
-    if (pass_run(m, s->sentence, &p, err, errlen)) return -1;
+    out->twin_key = out->twin_query = -1;
+    /* A view of the caller's pass: never freed here. */
+    Pass p = {(Token *)toks, n_toks, (AttentionTrace *)trace, ms}, tw = {0};
     const AttentionTrace *t = p.t;
     int n = t->n_tokens;
     int q0, q1, t0, t1, c0, c1;
@@ -518,6 +535,7 @@ int lesson_measure_text(const Model *m, int i, const char *text, LessonResult *o
             goto fail;
         }
         const float *trow = attn_row(tw.t, out->layer, out->head, tq0);
+        out->twin_query = tq0;
         out->twin_key = top_key(trow, tw.t->n_tokens);
         token_word(m, s->twin, &tw, out->twin_key, out->twin_key_word, sizeof out->twin_key_word);
         add_number(out, "w_key", row[out->key], 3);
@@ -531,10 +549,8 @@ int lesson_measure_text(const Model *m, int i, const char *text, LessonResult *o
     }
     if (fill_caption(out, s, err, errlen)) goto fail;
     pass_free(&tw);
-    pass_free(&p);
     return 0;
 fail:
     pass_free(&tw);
-    pass_free(&p);
     return -1;
 }

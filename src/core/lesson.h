@@ -27,6 +27,8 @@
 
 #include "analysis.h"
 #include "model.h"
+#include "tokenizer.h"
+#include "trace.h"
 
 /* What the UI shows for a step: one panel each. */
 typedef enum {
@@ -100,7 +102,8 @@ typedef struct {
     int n_numbers;
     LessonHeadRow heads[LESSON_MAX_HEADS]; /* LESSON_VIEW_HEADS only */
     int n_head_rows;
-    int twin_key;            /* LESSON_VIEW_TWIN: the query's strongest key in the twin */
+    int twin_query;          /* LESSON_VIEW_TWIN: the query word's first token in the twin */
+    int twin_key;            /* and its strongest key there (else both -1) */
     char twin_key_word[LESSON_WORD_BYTES];
     char caption[LESSON_CAPTION_LINES][LESSON_CAPTION_COLUMNS * 4 + 1];
     int n_caption;
@@ -124,6 +127,13 @@ int lesson_measure(const Model *m, int i, LessonResult *out, char *err, size_t e
  * as when the student edits it; the twin of a TWIN step stays the table's. */
 int lesson_measure_text(const Model *m, int i, const char *text, LessonResult *out, char *err,
                         size_t errlen);
+
+/* The same on a pass the caller already ran: TOKS (N_TOKS of them) and
+ * TRACE of TEXT, the pass having taken MS milliseconds (the worker's own
+ * pass, so the explorer runs the model once).  Nothing of them is kept. */
+int lesson_measure_trace(const Model *m, int i, const char *text, const Token *toks,
+                         size_t n_toks, const AttentionTrace *trace, double ms,
+                         LessonResult *out, char *err, size_t errlen);
 
 /* The number NAME of R, or NULL. */
 const LessonNumber *lesson_number(const LessonResult *r, const char *name);

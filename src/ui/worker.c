@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "forward.h"
@@ -20,8 +21,7 @@ struct Worker {
     bool has_job;
     atomic_bool cancel; /* set by a submission while a pass runs */
     char *job_text;
-    size_t job_len;
-    unsigned job_gen;
+    WorkJob job;        /* job.text is job_text */
     bool has_result;
     WorkResult result;
     WorkResult last;   /* the worker's own reference to what it computed last */
@@ -32,7 +32,17 @@ void work_result_free(WorkResult *r)
     free(r->text);
     free(r->tokens);
     trace_free(r->trace);
+    free(r->lesson);
+    if (r->twin) work_result_free(r->twin), free(r->twin);
     memset(r, 0, sizeof *r);
+    r->lesson_step = -1;
+}
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
 void work_compute(const Model *m, const char *text, size_t len, unsigned gen, WorkResult *out)
@@ -52,6 +62,7 @@ void work_compute_cancellable(const Model *m, const WorkResult *prev, const char
 {
     memset(out, 0, sizeof *out);
     out->gen = gen;
+    out->lesson_step = -1;
     out->text = malloc(len + 1);
     if (!out->text) goto oom;
     memcpy(out->text, text, len);
@@ -75,8 +86,11 @@ void work_compute_cancellable(const Model *m, const WorkResult *prev, const char
     int keep = 0;
     if (prev && prev->trace && !prev->failed)
         while (keep < prev->n && (size_t)keep < n && prev->tokens[keep].id == ids[keep]) keep++;
+    out->reused = keep;
+    double t0 = now_ms();
     int rc = forward_run_cancellable(m, prev ? prev->trace : NULL, keep, ids, (int)n, cancel,
                                      &out->trace, out->message, sizeof out->message);
+    out->ms = now_ms() - t0;
     free(ids);
     if (rc == FORWARD_CANCELLED) out->cancelled = true;
     if (rc) goto fail;
@@ -90,6 +104,36 @@ fail:
     out->n = 0;
 }
 
+void work_compute_job(const Model *m, const WorkResult *prev, const WorkJob *job,
+                      const atomic_bool *cancel, WorkResult *out)
+{
+    const char *text = job->text ? job->text : "";
+    size_t len = job->text ? job->len : 0;
+    work_compute_cancellable(m, job->full ? NULL : prev, text, len, job->gen, cancel, out);
+    out->lesson_step = job->lesson;
+    const LessonStep *step = lesson_step(job->lesson);
+    if (out->failed || !step) return;
+    out->lesson = malloc(sizeof *out->lesson);
+    if (!out->lesson) {
+        snprintf(out->lesson_message, sizeof out->lesson_message, "out of memory");
+        return;
+    }
+    if (lesson_measure_trace(m, job->lesson, out->text, out->tokens, (size_t)out->n, out->trace,
+                             out->ms, out->lesson, out->lesson_message,
+                             sizeof out->lesson_message)) {
+        free(out->lesson);
+        out->lesson = NULL;
+        return;
+    }
+    if (step->twin) {
+        WorkResult *tw = malloc(sizeof *tw);
+        if (!tw) return;
+        work_compute(m, step->twin, strlen(step->twin), job->gen, tw);
+        if (tw->failed) work_result_free(tw), free(tw), tw = NULL;
+        out->twin = tw;
+    }
+}
+
 static void *worker_main(void *arg)
 {
     Worker *w = arg;
@@ -98,8 +142,8 @@ static void *worker_main(void *arg)
         while (!w->stop && !w->has_job) pthread_cond_wait(&w->cond, &w->lock);
         if (w->stop) break;
         char *text = w->job_text;
-        size_t len = w->job_len;
-        unsigned gen = w->job_gen;
+        WorkJob job = w->job;
+        job.text = text;
         w->job_text = NULL;
         w->has_job = false;
         w->running = true;
@@ -107,8 +151,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&w->lock);
 
         WorkResult r;
-        work_compute_cancellable(w->model, &w->last, text ? text : "", text ? len : 0, gen,
-                                 &w->cancel, &r);
+        work_compute_job(w->model, &w->last, &job, &w->cancel, &r);
         free(text);
         if (r.cancelled) {
             /* A newer text is waiting: no result, no wake-up; take it next. */
@@ -181,13 +224,20 @@ void worker_stop(Worker *w)
 
 void worker_submit(Worker *w, const char *text, size_t len, unsigned gen)
 {
-    char *copy = malloc(len + 1);
-    if (copy) memcpy(copy, text, len), copy[len] = '\0';
+    WorkJob job = {text, len, gen, -1, false};
+    worker_submit_job(w, &job);
+}
+
+void worker_submit_job(Worker *w, const WorkJob *job)
+{
+    char *copy = malloc(job->len + 1);
+    if (copy) memcpy(copy, job->text, job->len), copy[job->len] = '\0';
     pthread_mutex_lock(&w->lock);
     free(w->job_text); /* a newer text replaces one not started yet */
     w->job_text = copy;
-    w->job_len = copy ? len : 0;
-    w->job_gen = gen;
+    w->job = *job;
+    w->job.text = NULL;
+    w->job.len = copy ? job->len : 0;
     w->has_job = true;
     if (w->running) atomic_store(&w->cancel, true); /* its text is stale now */
     pthread_cond_signal(&w->cond);

@@ -17,10 +17,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lesson.h"
 #include "model.h"
 #include "trace.h"
 
-typedef struct {
+typedef struct WorkResult {
     unsigned gen;
     int failed;         /* non-zero: message holds why, trace is NULL */
     bool cancelled;     /* given up for a newer text (failed is set too) */
@@ -30,7 +31,28 @@ typedef struct {
     Token *tokens;      /* (n) owned */
     int n;
     AttentionTrace *trace; /* owned */
+    double ms;          /* the forward pass's wall time */
+    int reused;         /* positions taken from the previous pass (0: all computed) */
+    /* A lesson step measured on this pass (WorkJob.lesson >= 0): the result,
+     * owned, or NULL with lesson_message saying why (a word of the step is
+     * no longer in the text, ...).  For a step with a twin sentence, the
+     * twin's own pass, owned (NULL when it failed). */
+    int lesson_step;    /* -1: none asked */
+    LessonResult *lesson;
+    char lesson_message[256];
+    struct WorkResult *twin;
 } WorkResult;
+
+/* What the loop asks for: the text and its generation; LESSON, when >= 0,
+ * the lesson step to measure on it; FULL: compute every position (no reuse
+ * of the previous pass), so that the time is the whole text's. */
+typedef struct {
+    const char *text;
+    size_t len;
+    unsigned gen;
+    int lesson;
+    bool full;
+} WorkJob;
 
 typedef struct Worker Worker;
 
@@ -38,6 +60,7 @@ typedef struct Worker Worker;
 Worker *worker_start(const Model *m, int wake_fd);
 void worker_stop(Worker *w); /* joins the thread; NULL is fine */
 void worker_submit(Worker *w, const char *text, size_t len, unsigned gen);
+void worker_submit_job(Worker *w, const WorkJob *job);
 /* Move the newest finished result into *out; false when there is none. */
 bool worker_take(Worker *w, WorkResult *out);
 bool worker_busy(Worker *w);
@@ -52,5 +75,9 @@ void work_compute_from(const Model *m, const WorkResult *prev, const char *text,
 void work_compute_cancellable(const Model *m, const WorkResult *prev, const char *text,
                               size_t len, unsigned gen, const atomic_bool *cancel,
                               WorkResult *out);
+/* JOB in full: the pass (from PREV unless job->full), then the lesson step
+ * it asks for, measured on that pass, and the step's twin sentence. */
+void work_compute_job(const Model *m, const WorkResult *prev, const WorkJob *job,
+                      const atomic_bool *cancel, WorkResult *out);
 
 #endif
