@@ -6,7 +6,15 @@
  * and for characters every printable ASCII one, a few others, and one
  * without text.  For each mode:
  *   - the help's rows are well formed: each name is a key, a row pairing two
- *     actions names as many keys for each, no key is named twice;
+ *     actions names as many keys for each, no key is named twice, each row
+ *     fits the overlay;
+ *   - a mode that adds keys to another (its help's base is not itself: the
+ *     lesson, to the main view) names its own rows' keys and every key the
+ *     base mode's rows name that its own do not (the same kind, modifiers
+ *     and character), with the base row's action; the base's rows for a
+ *     class of keys count as well.  The base is a mode of its own, and its
+ *     rows are checked as its own mode; the overlay's widths and the man
+ *     page concern the mode's own rows;
  *   - every key a row names does, in that mode, the action the row says;
  *   - every key does what the help says: what the row naming it says; else,
  *     pressed with more modifiers than a row names it with, that or nothing;
@@ -208,12 +216,16 @@ typedef struct {
     UiKey key;
     Action action;
     const KeyHelp *row;
+    bool inherited; /* named by a row of the base mode, not of the mode's own */
 } Named;
 
 typedef struct {
     const KeymapHelp *help;
+    const KeymapHelp *base; /* the mode it adds keys to, or NULL: a mode of its own */
     Named named[256];
     size_t n_named;
+    size_t n_own;      /* named[0 .. n_own): by the mode's own rows */
+    size_t n_shadowed; /* keys of the base's rows that the own rows name again */
 } ModeHelp;
 
 /* Diagnostics, at most MAX_DIAG per check. */
@@ -244,6 +256,20 @@ static const char *row_str(const KeyHelp *row)
     static int turn;
     char *s = buf[turn++ % 2], keys[96];
     snprintf(s, 160, "\"%s  %s\"", keymap_help_keys(row, keys, sizeof keys), row->what);
+    return s;
+}
+
+/* N's row as row_str() shows it, saying so when it is the base mode's. */
+static const char *named_row_str(const ModeHelp *mh, const Named *n)
+{
+    static char buf[2][224];
+    static int turn;
+    char *s = buf[turn++ % 2];
+    if (n->inherited)
+        snprintf(s, 224, "%s (of %s mode, not named by %s mode's rows)", row_str(n->row),
+                 mh->base->name, mh->help->name);
+    else
+        snprintf(s, 224, "%s", row_str(n->row));
     return s;
 }
 
@@ -312,7 +338,7 @@ static void collect_named(ModeHelp *mh)
                                   key_str(&k), row_str(mh->named[i].row), row_str(row));
                     }
                 if (mh->n_named < N_OF(mh->named))
-                    mh->named[mh->n_named++] = (Named){k, row->act[j], row};
+                    mh->named[mh->n_named++] = (Named){k, row->act[j], row, false};
             }
         }
         if (pairs == 2 && count[0] != count[1]) {
@@ -322,7 +348,57 @@ static void collect_named(ModeHelp *mh)
                       act_name(row->act[1]));
         }
     }
+    mh->n_own = mh->n_named;
     ok(end_check(pass), "%s mode: the help's %zu rows are well formed", h->name, h->n_rows);
+}
+
+/* A mode that adds keys to another: its base is a mode of its own (with its
+ * help, adding to no other), and the keys the base's rows name that MH's own
+ * rows do not are MH's too, doing what the base's rows say.  The base's rows
+ * are checked as its own mode's, so only their keys are read here. */
+static void collect_base(ModeHelp *mh)
+{
+    const KeymapHelp *h = mh->help;
+    if (h->base == h->mode) return;
+    const KeymapHelp *b = keymap_help(h->base);
+    if ((int)h->base < MODE_NORMAL || h->base > MODE_LAST || b->mode != h->base ||
+        b->base != b->mode) {
+        ok(0, "%s mode: adds keys to a mode of its own", h->name);
+        diag("its help's base is mode %d, %s", (int)h->base,
+             (int)h->base < MODE_NORMAL || h->base > MODE_LAST ? "no mode"
+             : b->mode != h->base                              ? "a mode without help"
+                                                               : "which adds keys to another");
+        return;
+    }
+    mh->base = b;
+    bool room = true;
+    for (const KeyHelp *row = b->rows; row < b->rows + b->n_rows; row++) {
+        if (row->kind != HELP_KEYS) continue; /* classes: see check_keys_documented */
+        for (int j = 0; j < (row->act[1] != ACT_NONE ? 2 : 1); j++) {
+            for (const char *s = row->keys[j] ? row->keys[j] : ""; *s;) {
+                while (*s == ' ') s++;
+                size_t len = strcspn(s, " ");
+                if (!len) break;
+                char name[64];
+                snprintf(name, sizeof name, "%.*s", (int)len, s);
+                s += len;
+                UiKey k;
+                if (!parse_key(name, &k)) continue; /* the base's own check says so */
+                bool own = false;
+                for (size_t i = 0; i < mh->n_own; i++) own |= same_key(&mh->named[i].key, &k);
+                if (own) mh->n_shadowed++;
+                else if (mh->n_named < N_OF(mh->named))
+                    mh->named[mh->n_named++] = (Named){k, row->act[j], row, true};
+                else
+                    room = false;
+            }
+        }
+    }
+    if (!room) diag("more than %zu keys named: make Named named[] larger", N_OF(mh->named));
+    ok(room && mh->n_named > mh->n_own,
+       "%s mode: adds %s mode's keys: %zu of its own, %zu of %s mode's, %zu of those named "
+       "by its own rows instead", h->name, b->name, mh->n_own, mh->n_named - mh->n_own, b->name,
+       mh->n_shadowed);
 }
 
 /* Every key a row names does what the row says. */
@@ -335,12 +411,17 @@ static void check_named_bound(const ModeHelp *mh)
         if (got != n->action) {
             pass = false;
             fail_diag("%s mode: the help row %s names %s for %s, but %s does %s",
-                      mh->help->name, row_str(n->row), key_str(&n->key), act_name(n->action),
-                      key_str(&n->key), act_name(got));
+                      mh->help->name, named_row_str(mh, n), key_str(&n->key),
+                      act_name(n->action), key_str(&n->key), act_name(got));
         }
     }
-    ok(end_check(pass), "%s mode: the %zu keys the help names do what it says", mh->help->name,
-       mh->n_named);
+    if (mh->base)
+        ok(end_check(pass), "%s mode: the %zu keys the help names (%zu by its own rows, %zu by %s "
+           "mode's) do what it says", mh->help->name, mh->n_named, mh->n_own,
+           mh->n_named - mh->n_own, mh->base->name);
+    else
+        ok(end_check(pass), "%s mode: the %zu keys the help names do what it says",
+           mh->help->name, mh->n_named);
 }
 
 static bool in_class(HelpKind kind, const UiKey *k)
@@ -373,17 +454,21 @@ static void check_keys_documented(const ModeHelp *mh)
             if (got != exact->action) {
                 pass = false;
                 fail_diag("%s mode: %s does %s, but the help row %s says %s", h->name, key_str(k),
-                          act_name(got), row_str(exact->row), act_name(exact->action));
+                          act_name(got), named_row_str(mh, exact), act_name(exact->action));
             }
             continue;
         }
+        /* The rows for a class of keys: the mode's own and its base's. */
         const KeyHelp *cls = NULL;
         bool allowed = fewer && got == fewer->action;
-        for (const KeyHelp *row = h->rows; row < h->rows + h->n_rows; row++)
-            if (row->kind != HELP_KEYS && in_class(row->kind, k)) {
-                cls = row;
-                allowed |= got == row->act[0];
-            }
+        for (int b = 0; b < (mh->base ? 2 : 1); b++) {
+            const KeymapHelp *rows = b ? mh->base : h;
+            for (const KeyHelp *row = rows->rows; row < rows->rows + rows->n_rows; row++)
+                if (row->kind != HELP_KEYS && in_class(row->kind, k)) {
+                    cls = row;
+                    allowed |= got == row->act[0];
+                }
+        }
         if (!cls && got == ACT_NONE) allowed = true;
         if (allowed) continue;
         pass = false;
@@ -392,7 +477,7 @@ static void check_keys_documented(const ModeHelp *mh)
                       act_name(got), row_str(cls), act_name(cls->act[0]));
         else if (fewer)
             fail_diag("%s mode: %s does %s, but the help row %s says %s does %s", h->name,
-                      key_str(k), act_name(got), row_str(fewer->row), key_str(&fewer->key),
+                      key_str(k), act_name(got), named_row_str(mh, fewer), key_str(&fewer->key),
                       act_name(fewer->action));
         else
             fail_diag("%s mode: %s does %s, but no help row names it", h->name, key_str(k),
@@ -717,6 +802,7 @@ int main(void)
         ModeHelp *mh = &modes[i];
         mh->help = &all[i];
         collect_named(mh);
+        collect_base(mh);
         check_named_bound(mh);
         check_keys_documented(mh);
         check_man(mh, have_man);

@@ -4,6 +4,10 @@
  * of random keys through both, text rendering for the terminal, and the scene
  * and background worker on the reference model.
  *
+ * The guided lesson's part of the state (app_state_lesson, L, n/p, u, Esc,
+ * and the modes that return to it) is tested on the step table itself
+ * (lesson.h), without a model: which step, which sentence, what is closed.
+ *
  * Nothing here calls curses: only keymap.o, app_state.o, scene.o, worker.o
  * and ui_text.o are linked from the UI library.
  */
@@ -25,6 +29,7 @@
 #include "app_state.h"
 #include "forward.h"
 #include "keymap.h"
+#include "lesson.h"
 #include "model.h"
 #include "scene.h"
 #include "tap.h"
@@ -101,7 +106,7 @@ static const char *act_name(Action a)
 static const char *mode_name(Mode m)
 {
     return m == MODE_NORMAL ? "normal" : m == MODE_EDIT ? "edit" : m == MODE_HELP ? "help"
-           : m == MODE_SEARCH ? "search" : "overview";
+           : m == MODE_SEARCH ? "search" : m == MODE_LESSON ? "lesson" : "overview";
 }
 
 #define KEY_IS(mode, key, want, what)                                                      \
@@ -225,9 +230,37 @@ static void test_keymap(void)
     KEY_IS(H, kk(UIKEY_OTHER, 0), ACT_CLOSE, "a function key");
     KEY_IS(H, ch('q', UIMOD_ALT), ACT_CLOSE, "Alt-q");
 
+    /* The lesson: its own keys first, then every key of normal mode. */
+    const Mode LS = MODE_LESSON;
+    KEY_IS(N, ch('L', UIMOD_SHIFT), ACT_LESSON, "L");
+    KEY_IS(N, ch('u', 0), ACT_NONE, "u (the lesson's only)");
+    KEY_IS(N, ch(' ', 0), ACT_NONE, "Space (the lesson's only)");
+    KEY_IS(LS, ch('n', 0), ACT_LESSON_NEXT, "n");
+    KEY_IS(LS, ch(' ', 0), ACT_LESSON_NEXT, "Space");
+    KEY_IS(LS, ch('p', 0), ACT_LESSON_PREV, "p");
+    KEY_IS(LS, kk(UIKEY_BACKSPACE, 0), ACT_LESSON_PREV, "Backspace");
+    KEY_IS(LS, ch('u', 0), ACT_TOGGLE_UNSCALED, "u");
+    KEY_IS(LS, kk(UIKEY_ESCAPE, 0), ACT_LESSON_LEAVE, "Esc");
+    KEY_IS(LS, ch('N', UIMOD_SHIFT), ACT_SEARCH_PREV, "N (normal mode's)");
+    KEY_IS(LS, ch('/', 0), ACT_SEARCH_START, "/ (normal mode's)");
+    KEY_IS(LS, kk(UIKEY_LEFT, 0), ACT_QUERY_PREV, "Left (normal mode's)");
+    KEY_IS(LS, kk(UIKEY_RIGHT, UIMOD_SHIFT), ACT_KEY_NEXT, "Shift-Right (normal mode's)");
+    KEY_IS(LS, kk(UIKEY_TAB, 0), ACT_HEAD_NEXT, "Tab (normal mode's)");
+    KEY_IS(LS, ch(']', 0), ACT_LAYER_NEXT, "] (normal mode's)");
+    KEY_IS(LS, ch('x', 0), ACT_TOGGLE_MATH, "x (normal mode's)");
+    KEY_IS(LS, ch('m', 0), ACT_TOGGLE_MULTI, "m (normal mode's)");
+    KEY_IS(LS, ch('e', 0), ACT_EDIT_START, "e (normal mode's)");
+    KEY_IS(LS, ch('o', 0), ACT_OVERVIEW, "o (normal mode's)");
+    KEY_IS(LS, ch('?', 0), ACT_HELP, "? (normal mode's)");
+    KEY_IS(LS, ch('L', UIMOD_SHIFT), ACT_LESSON, "L (normal mode's: the step again)");
+    KEY_IS(LS, ch('q', 0), ACT_QUIT, "q (normal mode's)");
+    KEY_IS(LS, ch('z', 0), ACT_NONE, "z");
+    KEY_IS(LS, ch('n', UIMOD_ALT), ACT_NONE, "Alt-n");
+    KEY_IS(LS, kk(UIKEY_ENTER, 0), ACT_NONE, "Enter");
+
     /* Ctrl-C quits whatever the mode, whatever else is held. */
     int all = 1;
-    for (int m = MODE_NORMAL; m <= MODE_HELP; m++)
+    for (int m = MODE_NORMAL; m <= MODE_LAST; m++)
         for (int mods = 0; mods < 8; mods++) {
             UiKey k = ch('c', mods | UIMOD_CTRL);
             all &= keymap_lookup((Mode)m, &k) == ACT_QUIT;
@@ -689,6 +722,232 @@ static void test_app_state_edit(void)
              (unsigned char)s.text[s.len - 1]);
     app_state_free(&s);
     free(eacute);
+}
+
+/* ---- the lesson --------------------------------------------------------- */
+
+/* What moving to step TO from step FROM asks of the loop: the step measured
+ * and laid out, and a pass over its sentence unless FROM's is the same
+ * (the student's text is kept then). */
+static unsigned step_need(int from, int to)
+{
+    const LessonStep *f = lesson_step(from), *t = lesson_step(to);
+    bool same = f && t && strcmp(f->sentence, t->sentence) == 0;
+    return NEED_DRAW | NEED_ROW | NEED_LESSON | (same ? 0u : NEED_FORWARD);
+}
+
+/* One press in the lesson and what it should leave: the need, the mode,
+ * the step and the text (NULL: unchanged), text_gen bumped or not. */
+static void lesson_case(AppState *s, UiKey k, unsigned want_need, Mode want_mode, int want_step,
+                        const char *want_text, const char *what)
+{
+    char before[APP_MAX_TEXT + 1];
+    memcpy(before, s->text, s->len + 1);
+    unsigned gen = s->text_gen;
+    unsigned need = press(s, k);
+    const char *text = want_text ? want_text : before;
+    bool bumped = s->text_gen != gen;
+    if (!ok(need == want_need && s->mode == want_mode && s->lesson == want_step &&
+                strcmp(s->text, text) == 0 && s->len == strlen(text) &&
+                bumped == ((want_need & NEED_FORWARD) != 0),
+            "lesson: %s", what))
+        diag("need %u mode %s step %d text \"%s\" text_gen %u -> %u; want need %u mode %s step "
+             "%d text \"%s\"", need, mode_name(s->mode), s->lesson, s->text, gen, s->text_gen,
+             want_need, mode_name(want_mode), want_step, text);
+}
+
+static bool panels_closed(const AppState *s)
+{
+    return !s->multi && !s->math && !s->predict && !s->pinned && !s->mean;
+}
+
+static void test_app_state_lesson(void)
+{
+    const unsigned D = NEED_DRAW, R = NEED_ROW, F = NEED_FORWARD, LN = NEED_LESSON;
+    const Mode N = MODE_NORMAL, LS = MODE_LESSON;
+    const int n_steps = lesson_step_count(), last = n_steps - 1;
+    if (!ok(n_steps >= 2 && lesson_step(0) && lesson_step(last) && !lesson_step(n_steps) &&
+                !lesson_step(-1),
+            "the lesson has %d steps, 0 to %d", n_steps, last))
+        return;
+    const char *s0 = lesson_step(0)->sentence;
+    const UiKey L = ch('L', UIMOD_SHIFT), n = ch('n', 0), p = ch('p', 0), esc = kk(UIKEY_ESCAPE, 0);
+    const UiKey space = ch(' ', 0), bksp = kk(UIKEY_BACKSPACE, 0), enter = kk(UIKEY_ENTER, 0);
+
+    AppState s;
+    const char *mine = "A dog ran home.";
+    app_state_init(&s, 6, 5, mine, strlen(mine));
+    app_state_set_tokens(&s, 5);
+    ok(s.lesson == -1 && s.lesson_last == 0 && !s.unscaled && app_state_base_mode(&s) == N,
+       "init: outside the lesson (-1), L would open step 0, scaled softmax");
+
+    /* L: step 0 with its sentence, the panels of the plain view closed. */
+    press(&s, ch('a', 0));
+    press(&s, ch('m', 0));
+    ok(s.mean && s.multi, "mean and multi-head views open before L");
+    lesson_case(&s, L, D | R | F | LN, LS, 0, s0, "L from normal mode: step 0, its sentence");
+    ok(s.lesson_last == 0 && s.edit == s.len && s.text_gen == 1 && panels_closed(&s) &&
+           app_state_base_mode(&s) == LS,
+       "L: lesson_last 0, the cursor at the end, text_gen 1, every panel closed, "
+       "the lesson is the mode to return to");
+    app_state_set_tokens(&s, 12);
+
+    /* n / Space forward, p / Backspace back; the same sentence is kept. */
+    lesson_case(&s, n, step_need(0, 1), LS, 1, NULL, "n: step 1");
+    is_int(s.lesson_last, 1, "n: lesson_last follows (1)");
+    lesson_case(&s, p, step_need(1, 0), LS, 0, NULL, "p: step 0");
+    lesson_case(&s, space, step_need(0, 1), LS, 1, NULL, "Space: step 1");
+    lesson_case(&s, bksp, step_need(1, 0), LS, 0, NULL, "Backspace: step 0");
+    lesson_case(&s, p, D, LS, 0, NULL, "p at step 0: nowhere to go");
+    ok(s.note && strstr(s.note, "first step") && s.lesson_last == 0,
+       "p at step 0: a note says it is the first step (\"%s\")", s.note ? s.note : "");
+    lesson_case(&s, kk(UIKEY_TAB, 0), D | R, LS, 0, NULL, "Tab in a step: the next head");
+    ok(s.head == 1 && s.note == NULL, "Tab: head 1, the note gone");
+
+    /* The student's edit: kept by n and p while the steps share the sentence. */
+    char edited[256];
+    snprintf(edited, sizeof edited, "%s Then it slept.", s0);
+    lesson_case(&s, ch('e', 0), D, MODE_EDIT, 0, NULL, "e in a step: editing");
+    for (const char *c = " Then it slept."; *c; c++) press(&s, ch((uint32_t)*c, 0));
+    is_str(s.text, edited, "typed into the step's sentence");
+    lesson_case(&s, enter, D, LS, 0, NULL, "Enter: back to the lesson with the new text");
+    bool shared = true; /* every step on the same sentence: the edit lasts */
+    for (int i = 0; i < last; i++) {
+        const LessonStep *a = lesson_step(i), *b = lesson_step(i + 1);
+        bool same = strcmp(a->sentence, b->sentence) == 0;
+        char what[96];
+        snprintf(what, sizeof what, "n: step %d, %s", i + 1,
+                 same ? "the edited text kept" : "its own sentence");
+        lesson_case(&s, n, step_need(i, i + 1), LS, i + 1, same ? NULL : b->sentence, what);
+        shared &= same;
+    }
+    is_int(s.lesson_last, last, "lesson_last is the last step");
+    lesson_case(&s, n, D, LS, last, NULL, "n at the last step: nowhere to go");
+    ok(s.note && strstr(s.note, "last step") && s.lesson_last == last,
+       "n at the last step: a note says it was the last (\"%s\")", s.note ? s.note : "");
+    for (int i = last; i > 0; i--) {
+        char what[64];
+        snprintf(what, sizeof what, "p: back to step %d", i - 1);
+        const char *back = lesson_step(i - 1)->sentence;
+        bool same = strcmp(lesson_step(i)->sentence, back) == 0;
+        lesson_case(&s, p, step_need(i, i - 1), LS, i - 1, same ? NULL : back, what);
+    }
+    if (shared) is_str(s.text, edited, "all the way back: still the student's text");
+
+    /* L inside the lesson: the step again, from its own sentence. */
+    unsigned gen = s.text_gen;
+    lesson_case(&s, L, strcmp(s.text, s0) ? D | R | F | LN : D | R | LN, LS, 0, s0,
+                "L in step 0: the step again, its own sentence back");
+    lesson_case(&s, L, D | R | LN, LS, 0, s0, "L again: the same sentence, no pass");
+    is_int(s.text_gen, gen + 1, "one new text in all");
+
+    /* u: softmax without its scale; a step change puts the scale back. */
+    lesson_case(&s, ch('u', 0), D | R, LS, 0, NULL, "u: unscaled");
+    ok(s.unscaled, "u: unscaled on");
+    press(&s, ch('u', 0));
+    ok(!s.unscaled, "u again: off");
+    press(&s, ch('u', 0));
+    press(&s, n);
+    ok(!s.unscaled && s.lesson == 1, "n goes to step 1 with the scale back");
+
+    /* Esc first closes what the student opened, then leaves. */
+    static const struct {
+        char key;
+        const char *name;
+    } panels[] = {{'m', "multi-head"}, {'x', "math"}, {'t', "next-token"}, {'c', "compare"},
+                  {'a', "mean"}};
+    for (size_t i = 0; i < sizeof panels / sizeof panels[0]; i++) {
+        char what[96];
+        press(&s, ch((uint32_t)panels[i].key, 0));
+        bool open = !panels_closed(&s);
+        snprintf(what, sizeof what, "Esc with the %s view open: closes it, stays in step 1",
+                 panels[i].name);
+        lesson_case(&s, esc, D | R, LS, 1, NULL, what);
+        ok(open && panels_closed(&s), "%c opened the %s view, Esc closed it", panels[i].key,
+           panels[i].name);
+    }
+    press(&s, ch('u', 0));
+    press(&s, ch('e', 0));
+    press(&s, ch('!', 0));
+    press(&s, enter);
+    char kept[256];
+    snprintf(kept, sizeof kept, "%s", s.text);
+    int head = s.head;
+    lesson_case(&s, esc, D | R | LN, N, -1, NULL, "Esc in the plain step: leaves the lesson");
+    ok(s.lesson_last == 1 && !s.unscaled && s.head == head && strcmp(s.text, kept) == 0 &&
+           s.note != NULL && app_state_base_mode(&s) == N,
+       "left: lesson_last 1 kept, the scale back, the head and the student's text kept, a note");
+    lesson_case(&s, esc, 0, N, -1, NULL, "Esc again: the plain view, nothing to do");
+    lesson_case(&s, ch('u', 0), 0, N, -1, NULL, "u outside the lesson: nothing");
+    lesson_case(&s, n, D, N, -1, NULL, "n outside the lesson: find the next match (none yet)");
+
+    /* L comes back to the step left, with its sentence. */
+    lesson_case(&s, L, step_need(-1, 1), LS, 1, lesson_step(1)->sentence,
+                "L: back to step 1, its sentence");
+
+    /* Edit, search, help and the overview come back to the lesson. */
+    lesson_case(&s, ch('e', 0), D, MODE_EDIT, 1, NULL, "e: editing");
+    press(&s, ch('?', 0));
+    ok(s.mode == MODE_EDIT && s.text[s.len - 1] == '?', "? is typed while editing");
+    lesson_case(&s, esc, D | F, LS, 1, lesson_step(1)->sentence,
+                "Esc from editing: the text restored, back to the lesson");
+    lesson_case(&s, ch('/', 0), D, MODE_SEARCH, 1, NULL, "/: searching from the lesson");
+    press(&s, ch('c', 0));
+    press(&s, ch('a', 0));
+    press(&s, ch('t', 0));
+    lesson_case(&s, enter, D | NEED_SEARCH, LS, 1, NULL, "Enter: look for it, back to the lesson");
+    ok(strcmp(s.search, "cat") == 0 && s.search_dir == 1, "the word \"cat\", forward");
+    lesson_case(&s, ch('N', UIMOD_SHIFT), D | NEED_SEARCH, LS, 1, NULL, "N: the previous match");
+    is_int(s.search_dir, -1, "N looks back");
+    lesson_case(&s, ch('/', 0), D, MODE_SEARCH, 1, NULL, "/ again");
+    lesson_case(&s, esc, D, LS, 1, NULL, "Esc: the search given up, back to the lesson");
+    lesson_case(&s, ch('?', 0), D, MODE_HELP, 1, NULL, "?: the list of keys");
+    is_int(s.help_return, LS, "opened from the lesson");
+    lesson_case(&s, ch('z', 0), D, LS, 1, NULL, "any key closes it: back to the lesson");
+    press(&s, ch('?', 0));
+    lesson_case(&s, ch('q', 0), D, LS, 1, NULL, "q in the list closes it too, no quitting");
+    ok(!s.quit, "and nothing quit");
+    press(&s, ch('?', 0));
+    lesson_case(&s, esc, D, LS, 1, NULL, "Esc closes the list: the lesson, not left");
+    s.layer = 2, s.head = 3;
+    lesson_case(&s, ch('o', 0), D | R, MODE_OVERVIEW, 1, NULL, "o: the overview");
+    press(&s, kk(UIKEY_RIGHT, 0));
+    press(&s, kk(UIKEY_DOWN, 0));
+    ok(s.layer == 3 && s.head == 4, "the overview's selection moves: layer 3, head 4");
+    lesson_case(&s, esc, D | R, LS, 1, NULL, "Esc: back to the lesson");
+    ok(s.layer == 2 && s.head == 3, "on the head it was opened from (layer 2, head 3)");
+    press(&s, ch('o', 0));
+    press(&s, ch('?', 0));
+    lesson_case(&s, ch('z', 0), D, MODE_OVERVIEW, 1, NULL, "the list of keys from the overview "
+                "goes back to the overview");
+    press(&s, kk(UIKEY_LEFT, 0));
+    lesson_case(&s, enter, D | R, LS, 1, NULL, "Enter: the selected head, in the lesson");
+    ok(s.layer == 2 && s.head == 2, "on the head selected (layer 2, head 2)");
+    press(&s, ch('o', 0));
+    lesson_case(&s, ch('o', 0), D | R, LS, 1, NULL, "o in the overview opens the head too");
+    app_state_free(&s);
+
+    /* app_state_lesson, as --lesson starts: the step's sentence whatever
+     * was typed; a step that does not exist changes nothing. */
+    app_state_init(&s, 6, 5, mine, strlen(mine));
+    is_int(app_state_lesson(&s, n_steps), 0, "app_state_lesson past the last step: nothing");
+    ok(s.lesson == -1 && s.mode == N && strcmp(s.text, mine) == 0 && s.text_gen == 0,
+       "and the state is untouched");
+    is_int(app_state_lesson(&s, last), D | R | F | LN, "app_state_lesson(last): the step's pass");
+    ok(s.mode == LS && s.lesson == last && s.lesson_last == last &&
+           strcmp(s.text, lesson_step(last)->sentence) == 0 && s.text_gen == 1,
+       "in the lesson at the last step, its sentence typed in");
+    press(&s, ch('e', 0));
+    press(&s, ch('!', 0));
+    press(&s, enter);
+    ok(s.mode == LS && s.text_gen == 2 && s.text[s.len - 1] == '!', "edited in the last step");
+    is_int(app_state_lesson(&s, 0), D | R | F | LN,
+           "app_state_lesson(0) from inside the lesson: a pass over its sentence");
+    ok(s.lesson == 0 && s.lesson_last == 0 && strcmp(s.text, s0) == 0 && s.text_gen == 3,
+       "step 0 with its sentence, the edit dropped");
+    is_int(app_state_lesson(&s, 0), D | R | LN, "app_state_lesson(0) again: no pass, same text");
+    ok(s.lesson == 0 && s.text_gen == 3, "still step 0, text_gen 3");
+    app_state_free(&s);
 }
 
 /* ---- fuzz --------------------------------------------------------------- */
@@ -1441,6 +1700,7 @@ int main(void)
     test_keymap();
     test_app_state_cursors();
     test_app_state_edit();
+    test_app_state_lesson();
     test_fuzz();
     test_ui_text(have_locale);
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lesson.h"
+
 int app_state_init(AppState *s, int n_layers, int n_heads, const char *text, size_t len)
 {
     memset(s, 0, sizeof *s);
@@ -24,6 +26,7 @@ int app_state_init(AppState *s, int n_layers, int n_heads, const char *text, siz
     s->n_layers = n_layers;
     s->n_heads = n_heads;
     s->page_rows = 10;
+    s->lesson = -1;
     return 0;
 }
 
@@ -66,6 +69,46 @@ static unsigned move_query(AppState *s, int q)
 unsigned app_state_set_query(AppState *s, int q)
 {
     return move_query(s, q);
+}
+
+Mode app_state_base_mode(const AppState *s)
+{
+    return s->lesson >= 0 ? MODE_LESSON : MODE_NORMAL;
+}
+
+/* Replace the sentence with TEXT (as if typed); nothing when it is the same. */
+static unsigned set_text(AppState *s, const char *text)
+{
+    size_t len = strlen(text);
+    if (len > APP_MAX_TEXT) len = APP_MAX_TEXT; /* the table's sentences are short */
+    if (len == s->len && memcmp(s->text, text, len) == 0) return 0;
+    memcpy(s->text, text, len);
+    s->text[len] = '\0';
+    s->len = s->edit = len;
+    s->text_gen++;
+    return NEED_DRAW | NEED_FORWARD;
+}
+
+/* Step I: its sentence when entering the lesson or when it differs from
+ * the step before's (a step that shares it keeps the student's edits), the
+ * panels that would hide the step's own view closed. */
+static unsigned lesson_go(AppState *s, int i)
+{
+    const LessonStep *to = lesson_step(i), *from = lesson_step(s->lesson);
+    if (!to) return 0;
+    unsigned need = NEED_DRAW | NEED_ROW | NEED_LESSON;
+    if (!from || strcmp(from->sentence, to->sentence) != 0) need |= set_text(s, to->sentence);
+    s->lesson = s->lesson_last = i;
+    s->mode = MODE_LESSON;
+    s->multi = s->math = s->predict = s->pinned = s->mean = s->unscaled = false;
+    return need;
+}
+
+unsigned app_state_lesson(AppState *s, int i)
+{
+    if (!lesson_step(i)) return 0;
+    s->lesson = -1; /* entering: the step's sentence, whatever was typed */
+    return lesson_go(s, i);
 }
 
 /* The word being searched for: typed characters and Backspace. */
@@ -221,16 +264,16 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
         s->mean = false;
         return NEED_DRAW | NEED_ROW;
     case ACT_OVERVIEW_OPEN:
-        s->mode = MODE_NORMAL;
+        s->mode = app_state_base_mode(s);
         return NEED_DRAW | NEED_ROW;
     case ACT_CLOSE:
         if (s->mode == MODE_HELP) {
-            s->mode = s->help_return == MODE_OVERVIEW ? MODE_OVERVIEW : MODE_NORMAL;
+            s->mode = s->help_return == MODE_OVERVIEW ? MODE_OVERVIEW : app_state_base_mode(s);
             return NEED_DRAW;
         }
         if (s->mode == MODE_OVERVIEW) {
             s->layer = s->ov_layer, s->head = s->ov_head;
-            s->mode = MODE_NORMAL;
+            s->mode = app_state_base_mode(s);
             return NEED_DRAW | NEED_ROW;
         }
         if (s->mode == MODE_NORMAL && !s->multi && !s->mean && !s->math && !s->predict &&
@@ -250,20 +293,20 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
         return NEED_DRAW;
     case ACT_EDIT_DONE:
         if (s->mode == MODE_SEARCH) {
-            s->mode = MODE_NORMAL;
+            s->mode = app_state_base_mode(s);
             if (s->search_len == 0) return NEED_DRAW;
             s->search_dir = 1;
             return NEED_DRAW | NEED_SEARCH;
         }
-        s->mode = MODE_NORMAL;
+        s->mode = app_state_base_mode(s);
         return NEED_DRAW;
     case ACT_EDIT_CANCEL:
         if (s->mode == MODE_SEARCH) {
-            s->mode = MODE_NORMAL;
+            s->mode = app_state_base_mode(s);
             s->search_len = 0, s->search[0] = '\0';
             return NEED_DRAW;
         }
-        s->mode = MODE_NORMAL;
+        s->mode = app_state_base_mode(s);
         if (s->saved_len == s->len && memcmp(s->saved, s->text, s->len) == 0) return NEED_DRAW;
         memcpy(s->text, s->saved, s->saved_len + 1);
         s->len = s->edit = s->saved_len;
@@ -312,6 +355,32 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
             s->multi = s->math = s->predict = s->mean = false;
             s->note = "pinned this head: move to another to compare; c again to unpin";
         }
+        return NEED_DRAW | NEED_ROW;
+    case ACT_LESSON: return app_state_lesson(s, s->lesson_last);
+    case ACT_LESSON_NEXT:
+    case ACT_LESSON_PREV: {
+        int to = s->lesson + (a == ACT_LESSON_NEXT ? 1 : -1);
+        if (!lesson_step(to)) {
+            s->note = a == ACT_LESSON_NEXT ? "that was the last step: p goes back, Esc leaves "
+                                             "the lesson"
+                                           : "this is the first step: n (or Space) goes on";
+            return NEED_DRAW;
+        }
+        return lesson_go(s, to);
+    }
+    case ACT_LESSON_LEAVE:
+        if (s->multi || s->math || s->predict || s->pinned || s->mean) {
+            /* First back to the step's own view, as Esc does outside. */
+            s->multi = s->math = s->predict = s->pinned = s->mean = false;
+            return NEED_DRAW | NEED_ROW;
+        }
+        s->lesson = -1;
+        s->mode = MODE_NORMAL;
+        s->unscaled = false;
+        s->note = "left the lesson: the view stays as it was; L goes back to the step";
+        return NEED_DRAW | NEED_ROW | NEED_LESSON;
+    case ACT_TOGGLE_UNSCALED:
+        s->unscaled = !s->unscaled;
         return NEED_DRAW | NEED_ROW;
     }
     return 0;

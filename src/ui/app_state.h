@@ -49,6 +49,11 @@ typedef struct {
     char search[64];
     size_t search_len;
     int search_dir;
+    /* The guided lesson: the step on screen (from 0), or -1 outside it;
+     * the step L goes back to; softmax without its 1/sqrt(d) scale (u). */
+    int lesson;
+    int lesson_last;
+    bool unscaled;
 } AppState;
 
 /* What an action requires of the loop. */
@@ -59,6 +64,8 @@ enum {
     NEED_FULL = 8,    /* repaint the whole terminal (Ctrl-L) */
     NEED_SAVE = 16,   /* write the head on screen to files */
     NEED_SEARCH = 32, /* look for search[] from the query in search_dir */
+    NEED_LESSON = 64, /* the lesson's step changed (or the lesson was left):
+                         measure it, lay the screen out for it */
 };
 
 int app_state_init(AppState *s, int n_layers, int n_heads, const char *text, size_t len);
@@ -70,5 +77,10 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key);
 /* Put the query on token Q (clamped), dragging the key cursor as the arrows
  * do; returns the needs (0 when it did not move). */
 unsigned app_state_set_query(AppState *s, int q);
+/* Open the lesson on step I (from 0) as L and --lesson do: its sentence
+ * typed in, the panels of the plain view closed. */
+unsigned app_state_lesson(AppState *s, int i);
+/* The mode the others return to: the lesson's while in it, else normal. */
+Mode app_state_base_mode(const AppState *s);
 
 #endif

@@ -50,6 +50,7 @@ static const Binding normal_keys[] = {
     CH('v', ACT_TOGGLE_VALUES),          CH('s', ACT_SAVE),
     CH('c', ACT_PIN),                    CH('o', ACT_OVERVIEW),
     CH('e', ACT_EDIT_START),             CH('?', ACT_HELP),
+    CH('L', ACT_LESSON),
     ANY(UIKEY_ESCAPE, ACT_CLOSE),        CTRL_CH('l', ACT_REDRAW),
     CH('q', ACT_QUIT),                   CTRL_CH('c', ACT_QUIT),
 };
@@ -84,6 +85,14 @@ static const Binding help_keys[] = {
     CTRL_CH('c', ACT_QUIT),
 };
 
+/* The lesson: its steps and its one toggle; every other key as in normal
+ * mode (ModeKeys.base), so the explorer stays live inside a step. */
+static const Binding lesson_keys[] = {
+    CH('n', ACT_LESSON_NEXT),           CH(' ', ACT_LESSON_NEXT),
+    CH('p', ACT_LESSON_PREV),           ANY(UIKEY_BACKSPACE, ACT_LESSON_PREV),
+    CH('u', ACT_TOGGLE_UNSCALED),       ANY(UIKEY_ESCAPE, ACT_LESSON_LEAVE),
+};
+
 /* The overview: the selection moves over heads (across) and layers (down). */
 static const Binding overview_keys[] = {
     ANY(UIKEY_LEFT, ACT_HEAD_PREV),       ANY(UIKEY_RIGHT, ACT_HEAD_NEXT),
@@ -101,21 +110,27 @@ static const Binding overview_keys[] = {
 
 #define N_OF(a) (sizeof a / sizeof a[0])
 
-/* A mode's bindings, and what the keys they leave out do: a character typed
- * as text (one with UTF-8 and without Ctrl or Alt), and any other key. */
+/* A mode's bindings, then the bindings of the mode it adds to (BASE, when
+ * not NULL: its keys count where the mode's own do not match), and what the
+ * keys they leave out do: a character typed as text (one with UTF-8 and
+ * without Ctrl or Alt), and any other key. */
 typedef struct {
     Mode mode;
     const Binding *keys;
     size_t n_keys;
+    const Binding *base;
+    size_t n_base;
     Action text, other;
 } ModeKeys;
 
 static const ModeKeys mode_keys[] = {
-    {MODE_NORMAL, normal_keys, N_OF(normal_keys), ACT_NONE, ACT_NONE},
-    {MODE_EDIT, edit_keys, N_OF(edit_keys), ACT_EDIT_INSERT, ACT_NONE},
-    {MODE_HELP, help_keys, N_OF(help_keys), ACT_CLOSE, ACT_CLOSE},
-    {MODE_OVERVIEW, overview_keys, N_OF(overview_keys), ACT_NONE, ACT_NONE},
-    {MODE_SEARCH, search_keys, N_OF(search_keys), ACT_EDIT_INSERT, ACT_NONE},
+    {MODE_NORMAL, normal_keys, N_OF(normal_keys), NULL, 0, ACT_NONE, ACT_NONE},
+    {MODE_EDIT, edit_keys, N_OF(edit_keys), NULL, 0, ACT_EDIT_INSERT, ACT_NONE},
+    {MODE_HELP, help_keys, N_OF(help_keys), NULL, 0, ACT_CLOSE, ACT_CLOSE},
+    {MODE_OVERVIEW, overview_keys, N_OF(overview_keys), NULL, 0, ACT_NONE, ACT_NONE},
+    {MODE_SEARCH, search_keys, N_OF(search_keys), NULL, 0, ACT_EDIT_INSERT, ACT_NONE},
+    {MODE_LESSON, lesson_keys, N_OF(lesson_keys), normal_keys, N_OF(normal_keys), ACT_NONE,
+     ACT_NONE},
 };
 
 static bool binding_matches(const Binding *b, const UiKey *k)
@@ -131,6 +146,8 @@ Action keymap_lookup(Mode mode, const UiKey *key)
         if (mode_keys[i].mode == mode) m = &mode_keys[i];
     for (size_t i = 0; i < m->n_keys; i++)
         if (binding_matches(&m->keys[i], key)) return m->keys[i].action;
+    for (size_t i = 0; i < m->n_base; i++)
+        if (binding_matches(&m->base[i], key)) return m->base[i].action;
     bool text = key->kind == UIKEY_CHAR && !(key->mods & (UIMOD_CTRL | UIMOD_ALT)) && key->utf8[0];
     return text ? m->text : m->other;
 }
@@ -144,6 +161,7 @@ static const char *const action_names[] = {
     "SAVE", "PIN", "OVERVIEW", "OVERVIEW_OPEN", "PAGE_DOWN", "PAGE_UP", "HALF_DOWN", "HALF_UP",
     "SEARCH_START", "SEARCH_NEXT", "SEARCH_PREV", "TOGGLE_WORDS", "EDIT_CANCEL", "SCROLL_UP",
     "SCROLL_DOWN", "SCROLL_PAGE_UP", "SCROLL_PAGE_DOWN", "SCROLL_TOP", "SCROLL_BOTTOM",
+    "LESSON", "LESSON_NEXT", "LESSON_PREV", "LESSON_LEAVE", "TOGGLE_UNSCALED",
 };
 _Static_assert(N_OF(action_names) == ACT_LAST + 1, "a name for every action");
 
@@ -179,6 +197,7 @@ static const KeyHelp normal_help[] = {
     KEYS1("c", ACT_PIN, "pin the head to compare"),
     KEYS1("o", ACT_OVERVIEW, "the overview of every head"),
     KEYS1("e", ACT_EDIT_START, "edit the sentence"),
+    KEYS1("L", ACT_LESSON, "the guided lesson, step by step"),
     KEYS1("?", ACT_HELP, "the list of keys"),
     KEYS1("Esc", ACT_CLOSE, "back to the plain view"),
     KEYS1("Ctrl-L", ACT_REDRAW, "redraw the screen"),
@@ -217,6 +236,12 @@ static const KeyHelp overview_help[] = {
     KEYS1("q Ctrl-C", ACT_QUIT, "quit"),
 };
 
+static const KeyHelp lesson_help[] = {
+    KEYS2("n Space", "p Backspace", ACT_LESSON_NEXT, ACT_LESSON_PREV, "next or previous step"),
+    KEYS1("u", ACT_TOGGLE_UNSCALED, "softmax without the 1/√d scale"),
+    KEYS1("Esc", ACT_LESSON_LEAVE, "leave the lesson, keep the view"),
+};
+
 static const KeyHelp help_help[] = {
     KEYS2("↑ k", "↓ j", ACT_SCROLL_UP, ACT_SCROLL_DOWN, "scroll the list a line"),
     KEYS2("PgUp", "PgDn", ACT_SCROLL_PAGE_UP, ACT_SCROLL_PAGE_DOWN, "scroll it a page"),
@@ -226,11 +251,14 @@ static const KeyHelp help_help[] = {
 };
 
 static const KeymapHelp help_all[] = {
-    {MODE_NORMAL, "normal", "The main view", normal_help, N_OF(normal_help)},
-    {MODE_EDIT, "edit", "Editing the sentence", edit_help, N_OF(edit_help)},
-    {MODE_SEARCH, "search", "Finding a word", search_help, N_OF(search_help)},
-    {MODE_OVERVIEW, "overview", "The overview", overview_help, N_OF(overview_help)},
-    {MODE_HELP, "help", "The list of keys", help_help, N_OF(help_help)},
+    {MODE_NORMAL, "normal", "The main view", normal_help, N_OF(normal_help), MODE_NORMAL},
+    {MODE_LESSON, "lesson", "The lesson (and every key of the main view)", lesson_help,
+     N_OF(lesson_help), MODE_NORMAL},
+    {MODE_EDIT, "edit", "Editing the sentence", edit_help, N_OF(edit_help), MODE_EDIT},
+    {MODE_SEARCH, "search", "Finding a word", search_help, N_OF(search_help), MODE_SEARCH},
+    {MODE_OVERVIEW, "overview", "The overview", overview_help, N_OF(overview_help),
+     MODE_OVERVIEW},
+    {MODE_HELP, "help", "The list of keys", help_help, N_OF(help_help), MODE_HELP},
 };
 
 const KeymapHelp *keymap_help_all(size_t *n)
@@ -243,7 +271,7 @@ const KeymapHelp *keymap_help(Mode mode)
 {
     for (size_t i = 0; i < N_OF(help_all); i++)
         if (help_all[i].mode == mode) return &help_all[i];
-    return &help_all[0];
+    return &help_all[0]; /* MODE_NORMAL's */
 }
 
 /* The length of the modifiers that start NAME ("Ctrl-Shift-" of "Ctrl-Shift-A"). */

@@ -30,9 +30,10 @@ typedef struct {
     int mods;
 } UiKey;
 
-/* MODE_SEARCH: typing the word that / looks for, on the status line. */
-typedef enum { MODE_NORMAL, MODE_EDIT, MODE_HELP, MODE_OVERVIEW, MODE_SEARCH } Mode;
-#define MODE_LAST MODE_SEARCH
+/* MODE_SEARCH: typing the word that / looks for, on the status line.
+ * MODE_LESSON: the guided lesson; its own keys, then every key of MODE_NORMAL. */
+typedef enum { MODE_NORMAL, MODE_EDIT, MODE_HELP, MODE_OVERVIEW, MODE_SEARCH, MODE_LESSON } Mode;
+#define MODE_LAST MODE_LESSON
 
 typedef enum {
     ACT_NONE,
@@ -60,8 +61,12 @@ typedef enum {
     ACT_EDIT_CANCEL,           /* leave editing (or searching), restoring the text */
     ACT_SCROLL_UP, ACT_SCROLL_DOWN, ACT_SCROLL_PAGE_UP, ACT_SCROLL_PAGE_DOWN,
     ACT_SCROLL_TOP, ACT_SCROLL_BOTTOM, /* the help's lines */
+    ACT_LESSON,                /* L: open the guided lesson */
+    ACT_LESSON_NEXT, ACT_LESSON_PREV, /* its next / previous step */
+    ACT_LESSON_LEAVE,          /* Esc in the lesson: leave it, keeping the view */
+    ACT_TOGGLE_UNSCALED,       /* softmax without the 1/sqrt(d) scale */
 } Action;
-#define ACT_LAST ACT_SCROLL_BOTTOM
+#define ACT_LAST ACT_TOGGLE_UNSCALED
 
 Action keymap_lookup(Mode mode, const UiKey *key);
 /* The action's name as in the enum without ACT_ ("QUERY_PREV"), for
@@ -101,6 +106,10 @@ typedef struct {
     const char *title; /* the overlay's heading and the man page's KEYS subsection */
     const KeyHelp *rows;
     size_t n_rows;
+    /* A mode that adds keys to another: the keys ROWS do not name do what
+     * BASE's rows say (the lesson: every key of the main view).  BASE ==
+     * MODE for a mode of its own. */
+    Mode base;
 } KeymapHelp;
 
 /* Every mode's help, in the order the overlay lists them; *N of them. */
