@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <locale.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,9 +64,9 @@ static void usage(FILE *out)
           "                         json (every layer and head, or one with --layer/--head)\n"
           "                         csv or svg (one head, needs --layer and --head)\n"
           "                         or heads (what each head does: pattern and numbers)\n"
-          "      --lesson           the guided lesson; with --dump json, print each step's\n"
-          "                         chosen layer, head, query and caption numbers\n"
-          "                         (the interactive lesson is not built yet)\n"
+          "      --lesson           open the explorer on the guided lesson (n/p steps, Esc\n"
+          "                         leaves it); with --dump json, print each step's chosen\n"
+          "                         layer, head, query and caption numbers instead\n"
           "  -b, --bench            time the forward pass at 16, 64 and 256 tokens\n"
           "\n"
           "Options:\n"
@@ -210,7 +211,8 @@ static const char *default_model(const Config *cfg, char *buf, size_t len)
  * a layer, head or query number the model or the text does not have is the
  * usage error --dump gives; a query word the text lacks is only a note. */
 static int explore(const Model *m, const CliOptions *o, const Config *cfg, int have_query,
-                   Palette palette, int values, char *err, size_t errlen)
+                   Palette palette, int values, int lesson, bool plain, char *err,
+                   size_t errlen)
 {
     AppOptions ao = {
         .model = m, .text = o->text, .text_len = o->text_len, .palette = palette,
@@ -219,6 +221,10 @@ static int explore(const Model *m, const CliOptions *o, const Config *cfg, int h
         .head = o->head >= 0 ? o->head : cfg->have_head ? cfg->head : 0,
         .query = o->query, .query_word = o->query_word,
         .startup_note = cfg->n_warnings ? cfg->warnings[0] : NULL,
+        .lesson = lesson ? 0 : -1,
+        /* A plain `attnscope` (nothing chosen, here or in the config) opens
+         * on the lesson's first example rather than on layer 0, head 0. */
+        .intro = plain && !cfg->text && !cfg->have_layer && !cfg->have_head && !cfg->query,
     };
     if (!have_query && cfg->query && parse_query(cfg->query, &ao.query, &ao.query_word))
         ao.query = -1, ao.query_word = cfg->query; /* "-1": no token's number, a word then */
@@ -324,10 +330,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "attnscope: choose one of --info, --dump, --lesson and --bench\n");
         return 2;
     }
-    if (lesson && !(dump && o.format == DUMP_JSON)) {
-        fprintf(stderr, "attnscope: %s\n", dump ? "--lesson prints its steps with --dump json only"
-                        : "the interactive lesson is not built yet; "
-                          "'attnscope --lesson --dump json' prints its steps");
+    if (lesson && dump && o.format != DUMP_JSON) {
+        fprintf(stderr, "attnscope: --lesson prints its steps with --dump json only\n");
         return 2;
     }
 
@@ -381,7 +385,8 @@ int main(int argc, char **argv)
                           : cli_dump(stdout, m, &o, err, sizeof err);
             model_close(m);
         } else {
-            rc = explore(m, &o, &cfg, have_query, palette, values, err, sizeof err);
+            rc = explore(m, &o, &cfg, have_query, palette, values, lesson, argc == 1, err,
+                         sizeof err);
             model_close(m);
         }
     }

@@ -212,8 +212,9 @@ run --model "$model" --text-file "$tmp/latin1.txt" --dump json --layer 0 --head 
 ok $? "invalid UTF-8 text gives byte tokens and valid JSON escapes"
 
 # --lesson: the steps measured headless, as one JSON object of 7 steps on
-# the bundled model; alone, one line saying the interactive lesson is not
-# built, exit 2.
+# the bundled model; alone it opens the explorer, which without a terminal
+# is the explorer's one-line refusal, exit 2 (tests/test_tui_lesson.sh
+# drives the lesson itself).
 XDG_CONFIG_HOME=$tmp/none ATTNSCOPE_MODEL= "$bin" --lesson --dump json >"$tmp/lesson.json" 2>"$tmp/err"
 [ $? -eq 0 ] && [ ! -s "$tmp/err" ] && python3 - "$tmp/lesson.json" <<'PY'
 import json, sys
@@ -237,8 +238,8 @@ run --model "$model" --lesson --dump json
 ok $? "--lesson --dump json runs on ref260K too"
 run --model "$model" --lesson
 [ $rc -eq 2 ] && [ ! -s "$tmp/out" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
-    grep -q 'not built yet' "$tmp/err" && grep -q -- '--lesson --dump json' "$tmp/err"
-ok $? "--lesson alone exits 2 with one line pointing at --lesson --dump json"
+    grep -q 'needs a terminal' "$tmp/err"
+ok $? "--lesson alone in a pipe: the explorer's one line (it needs a terminal), exit 2"
 run --model "$model" --lesson --dump csv
 [ $rc -eq 2 ] && [ ! -s "$tmp/out" ]
 ok $? "--lesson with another --dump format is a usage error"

@@ -65,9 +65,9 @@ wait_for '↑ 1 more' && ! grep -q '│ The main view ' "$tmp/screen" &&
 ok $? "80x24 ↓: the help scrolls a line ('↑ 1 more', one fewer below)"
 
 keys End
-wait_for '│ any other key +closes the list' && ! grep -q '↓ [0-9]* more' "$tmp/screen" &&
+wait_for 'the head on screen \(heads list\)' && ! grep -q '↓ [0-9]* more' "$tmp/screen" &&
     [ "$(more_above)" -eq "$below" ]
-ok $? "80x24 End: the last row of the help is shown, '↑ $below more' above it"
+ok $? "80x24 End: the last row of the help (the legend's) is shown, '↑ $below more' above it"
 
 # Past the end and back: the view keeps the clamped line, so one ↑ moves.
 keys Down Down Down Up
@@ -122,7 +122,7 @@ ok $? "40x12 ?: the help shows its top and a '↓ N more' mark"
 [ "$(screen | wc -L)" -le 40 ] && grep -q '│ ↑↓ .*scroll' "$tmp/screen"
 ok $? "40x12 ?: the help fits in 40 columns and says how it scrolls"
 keys End
-wait_for 'closes the list' && grep -q '│ any other key' "$tmp/screen" && [ "$(more_above)" -gt 0 ] &&
+wait_for '│ ▣ ' && [ "$(more_above)" -gt 0 ] &&
     ! grep -q '↓ [0-9]* more' "$tmp/screen"
 ok $? "40x12 End: the last row of the help is reached"
 keys Home
@@ -175,6 +175,11 @@ for size in 120x40 200x60; do
     ok $? "$size ?: all $rows rows of every mode's keys at once, no 'more' mark"
     grep -q 'any key closes this list' "$tmp/screen"
     ok $? "$size ?: the help says any key closes it"
+    if [ "$size" = 200x60 ]; then
+        grep -q ' Reading the screen ' "$tmp/screen" && grep -q '6×5 .*layers × heads' "$tmp/screen" &&
+            grep -q '(kv 2) .*key/value head' "$tmp/screen"
+        ok $? "$size ?: the legend explains the title's abbreviations beside the keys"
+    fi
     keys q
     wait_gone '┌ keys ─' && grep -q '^ \. → ' "$tmp/screen"
     ok $? "$size q: closes the help, the explorer keeps running"

@@ -31,6 +31,24 @@ const char *test_shared_dir(void)
     return NULL;
 }
 
+Model *test_open_model(const char *which, char *err, size_t errlen)
+{
+    char path[4200];
+    const char *srcdir = getenv("ATTNSCOPE_SRCDIR"), *shared = test_shared_dir();
+    err[0] = '\0';
+    if (strcmp(which, "bundled") == 0)
+        snprintf(path, sizeof path, "%s/data/tinystories-2m.gguf",
+                 srcdir && *srcdir ? srcdir : "..");
+    else if (shared)
+        snprintf(path, sizeof path, "%s/models/%s", shared, which);
+    else
+        return NULL;
+    if (access(path, R_OK) != 0) return NULL;
+    Model *m = NULL;
+    if (model_open(&m, path, err, errlen)) return NULL;
+    return m;
+}
+
 char *test_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

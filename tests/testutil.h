@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "model.h"
+
 /* The shared development folder: $ATTNSCOPE_SHARED when set, else ../shared
  * or ../../shared; the first that holds models/, or NULL. */
 const char *test_shared_dir(void);
@@ -18,6 +20,12 @@ char *test_read_file(const char *path, size_t *len);
  * stderr into malloc'd NUL-terminated buffers (either pointer may be NULL).
  * Returns the exit status, or -1 when it could not run or was killed. */
 int test_run(char *const argv[], char **out, size_t *out_len, char **errtext);
+
+/* A model the tests run on: "bundled" ($ATTNSCOPE_SRCDIR/data, else
+ * ../data: tinystories-2m.gguf) or a file name in the shared folder's
+ * models/ ("ref260K.gguf").  NULL when it is not there (ERR empty) or does
+ * not open (ERR says why). */
+Model *test_open_model(const char *which, char *err, size_t errlen);
 
 /* The attnscope binary under test: $ATTNSCOPE_BIN or ../src/attnscope. */
 const char *test_attnscope_bin(void);

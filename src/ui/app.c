@@ -29,6 +29,7 @@
 #include "error.h"
 #include "export.h"
 #include "keymap.h"
+#include "lesson.h"
 #include "scene.h"
 #include "screen.h"
 #include "theme.h"
@@ -37,6 +38,7 @@
 #include "worker.h"
 
 static int signal_pipe[2] = {-1, -1};
+
 
 static void on_signal(int sig)
 {
@@ -66,7 +68,22 @@ typedef struct {
     char compute_message[300];
     bool have_compute_message;
     bool opened;         /* the first result is in: --query applied */
+    /* The lesson step whose measured layer, head and query the screen takes
+     * when its result comes in (entering a step, the intro); -1: none. */
+    int lesson_apply;
 } App;
+
+/* The panel each lesson step shows (views.h), unless the student opened one
+ * of the explorer's own (m, x, t, c).  Adding a step of a new kind: a row. */
+static void (*const lesson_panels[])(WINDOW *, const ViewData *) = {
+    [LESSON_VIEW_ROW] = heatmap_view_draw,
+    [LESSON_VIEW_QKV] = lesson_qkv_view_draw,
+    [LESSON_VIEW_SOFTMAX] = math_view_draw,
+    [LESSON_VIEW_MASK] = heatmap_view_draw,
+    [LESSON_VIEW_HEADS] = lesson_heads_view_draw,
+    [LESSON_VIEW_COST] = lesson_cost_view_draw,
+    [LESSON_VIEW_TWIN] = lesson_twin_view_draw,
+};
 
 static int make_pipe(int fds[2])
 {
@@ -131,9 +148,16 @@ static void set_message(App *a, const char *msg)
     if (msg) snprintf(a->message, sizeof a->message, " %.500s", msg);
 }
 
+static void layout_changed(App *a);
+
 static void draw(App *a)
 {
     Layout *l = &a->layout;
+    if (l->in_lesson != (a->st.lesson >= 0)) {
+        layout_build(l, a->st.lesson >= 0);
+        layout_changed(a);
+        clearok(curscr, TRUE);
+    }
     if (l->too_small) {
         erase();
         char line[96];
@@ -158,12 +182,15 @@ static void draw(App *a)
     title_view_draw(l->title, &v);
     bool overview = a->st.mode == MODE_OVERVIEW ||
                     (a->st.mode == MODE_HELP && a->st.help_return == MODE_OVERVIEW);
+    const LessonStep *step = lesson_step(a->st.lesson);
     if (overview) overview_view_draw(l->heat, &v);
     else if (a->st.predict) predict_view_draw(l->heat, &v);
     else if (a->st.math) math_view_draw(l->heat, &v);
     else if (a->st.multi) multihead_view_draw(l->heat, &v);
     else if (a->st.pinned) compare_view_draw(l->heat_left, l->heat_right, &v);
+    else if (step) lesson_panels[step->view](l->heat, &v);
     else heatmap_view_draw(l->heat, &v);
+    if (l->lesson) lesson_view_draw(l->lesson, &v);
     if (l->side) sidebar_view_draw(l->side, &v);
     status_view_draw(l->status, &v);
     sentence_view_draw(l->sentence, &v);
@@ -174,6 +201,7 @@ static void draw(App *a)
     }
     wnoutrefresh(l->heat);
     if (l->side) wnoutrefresh(l->side);
+    if (l->lesson) wnoutrefresh(l->lesson);
     wnoutrefresh(l->status);
     if (a->st.mode == MODE_HELP) {
         wnoutrefresh(l->sentence);
@@ -227,6 +255,48 @@ static void open_query(App *a)
     if (q >= 0) app_state_set_query(&a->st, q);
 }
 
+/* A step was entered (or the intro opened): its measured layer, head, query
+ * and key, once the measurement for it is on screen. */
+static void apply_lesson(App *a, bool followed)
+{
+    const WorkResult *r = &a->scene.res;
+    if (!followed && a->lesson_apply < 0 && a->st.lesson >= 0 && r->lesson &&
+        r->lesson_step == a->st.lesson) {
+        /* An edit took the query's word away: back to the step's query. */
+        app_state_set_query(&a->st, r->lesson->query);
+        return;
+    }
+    if (a->lesson_apply < 0 || r->lesson_step != a->lesson_apply) return;
+    a->lesson_apply = -1;
+    const LessonResult *lr = r->lesson;
+    if (!lr) return; /* the step's words are not in the text: the caption says so */
+    AppState *st = &a->st;
+    st->layer = lr->layer;
+    st->head = lr->head;
+    st->mean = false;
+    app_state_set_query(st, lr->query);
+    st->key = lr->key <= st->query ? lr->key : st->query;
+    /* The captions weigh whole words: when the model splits the query's or
+     * the key's word into pieces, the screen shows words too (w). */
+    const Scene *s = &a->scene;
+    for (int i = 0; i < 2; i++) {
+        int w = s->word_of[i ? st->key : st->query];
+        if (s->word_first[w + 1] - s->word_first[w] > 1) st->words = true;
+    }
+}
+
+/* The pass for the text now typed, measuring the lesson's step on it (or
+ * the first step, for the intro); the cost step times whole passes. */
+static void submit(App *a)
+{
+    const AppState *st = &a->st;
+    int step = st->lesson >= 0 ? st->lesson : a->lesson_apply;
+    const LessonStep *ls = lesson_step(step);
+    WorkJob job = {st->text, st->len, st->text_gen, ls ? step : -1,
+                   ls && st->lesson >= 0 && ls->view == LESSON_VIEW_COST};
+    worker_submit_job(a->worker, &job);
+}
+
 /* A finished forward pass: show it if it is for the text now typed. */
 static void take_result(App *a)
 {
@@ -242,7 +312,8 @@ static void take_result(App *a)
             work_result_free(&r);
             continue;
         }
-        int follow = a->scene.have ? follow_query(&a->scene.res, a->st.query, &r) : -1;
+        bool had = a->scene.have;
+        int follow = had ? follow_query(&a->scene.res, a->st.query, &r) : -1;
         if (scene_install(&a->scene, &r)) {
             set_message(a, "out of memory preparing the view");
             work_result_free(&r);
@@ -252,6 +323,7 @@ static void take_result(App *a)
         app_state_set_tokens(&a->st, a->scene.res.n);
         if (follow >= 0) app_state_set_query(&a->st, follow);
         if (!a->opened) open_query(a);
+        apply_lesson(a, follow >= 0 || !had);
         scene_update(&a->scene, &a->st);
     }
 }
@@ -445,6 +517,15 @@ static void handle_key(App *a, const TermKeyKey *k)
     if (need & NEED_FULL) clearok(curscr, TRUE);
     if (need & NEED_SAVE) save_view(a);
     if (need & NEED_SEARCH) find_word(a);
+    if (need & NEED_LESSON) {
+        /* Measure the new step, even on the same text; leaving: nothing. */
+        a->lesson_apply = a->st.lesson;
+        if (a->st.lesson >= 0) a->submit_pending = true;
+    } else if (need & NEED_ROW) {
+        /* The student moved before the step's measurement came in: what
+         * they chose stays. */
+        a->lesson_apply = -1;
+    }
 }
 
 /* Returns false when the terminal is gone; *held says libtermkey holds the
@@ -518,7 +599,7 @@ static void loop(App *a)
         }
         if (resized) {
             screen_resize();
-            layout_build(&a->layout);
+            layout_build(&a->layout, a->st.lesson >= 0);
             layout_changed(a);
             clearok(curscr, TRUE);
         }
@@ -528,7 +609,7 @@ static void loop(App *a)
          * from this redraw.  A burst of keys read at once starts one pass. */
         if (a->submit_pending) {
             a->submit_pending = false;
-            worker_submit(a->worker, a->st.text, a->st.len, a->st.text_gen);
+            submit(a);
         }
     }
 }
@@ -578,6 +659,13 @@ int app_run(const AppOptions *o, char *err, size_t errlen)
     a.st.layer = o->layer;
     a.st.head = o->head;
     a.st.show_values = o->show_values;
+    a.lesson_apply = -1;
+    if (o->lesson >= 0 && lesson_step(o->lesson)) {
+        app_state_lesson(&a.st, o->lesson);
+        a.lesson_apply = o->lesson;
+    } else if (o->intro) {
+        a.lesson_apply = 0;
+    }
     scene_init(&a.scene, o->model, utf8);
     if (install_signals() || make_pipe(a.wake)) {
         error_set(err, errlen, "cannot create pipes: %s", strerror(errno));
@@ -595,7 +683,7 @@ int app_run(const AppOptions *o, char *err, size_t errlen)
         goto out;
     }
     theme_init(&a.theme, o->palette, utf8);
-    layout_build(&a.layout);
+    layout_build(&a.layout, a.st.lesson >= 0);
     layout_changed(&a);
     a.worker = worker_start(o->model, a.wake[1]);
     if (!a.worker) {
@@ -605,7 +693,14 @@ int app_run(const AppOptions *o, char *err, size_t errlen)
         goto out;
     }
     if (o->startup_note) set_message(&a, o->startup_note);
-    worker_submit(a.worker, a.st.text, a.st.len, a.st.text_gen);
+    else if (o->intro && a.st.lesson < 0) {
+        /* What a plain `attnscope` says first, under step 1's view. */
+        char hint[160];
+        snprintf(hint, sizeof hint, "Press L for the lesson: %d steps on how attention works "
+                 "(? lists the keys)", lesson_step_count());
+        set_message(&a, hint);
+    }
+    submit(&a);
     loop(&a);
     worker_stop(a.worker);
     layout_free(&a.layout);

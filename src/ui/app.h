@@ -21,6 +21,10 @@ typedef struct {
     int query;                /* the query token, or -1: the last one */
     const char *query_word;   /* or the first word starting so (NULL: none) */
     const char *startup_note; /* e.g. a config warning, shown once */
+    int lesson;               /* open the lesson on this step (from 0), or -1 */
+    /* The first screen of a plain `attnscope`: the lesson's first step
+     * measured, its layer, head and query shown, and a hint to start it. */
+    bool intro;
 } AppOptions;
 
 /* Run until the user quits or the terminal goes away.  Returns 0, or non-zero

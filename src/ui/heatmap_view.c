@@ -17,6 +17,18 @@ static const char *const notes_causal[] = {
     "rows query, columns key",
     NULL,
 };
+static const char *const notes_mask[] = {
+    "× = masked: a word cannot see the words after it",
+    "× = masked: no word sees later words",
+    "× = masked",
+    NULL,
+};
+static const char *const notes_mask_ascii[] = {
+    "x = masked: a word cannot see the words after it",
+    "x = masked: no word sees later words",
+    "x = masked",
+    NULL,
+};
 static const char *const notes_full[] = {
     "rows = query, columns = key",
     "rows query, columns key",
@@ -50,7 +62,10 @@ static void draw_matrix(WINDOW *w, const ViewData *v, const float *m, const char
     view_grid_fit(&g, w, v, 1 + 2 + label_width(s, st, n) + 1, n); /* marker, label, gap */
     int nrows = H - g.header;
     if (g.ncols < 1 || nrows < 1) return;
-    view_frame_note(w, v->theme, view_causal(v) ? notes_causal : notes_full);
+    view_frame_note(w, v->theme, !view_causal(v)    ? notes_full
+                                 : !view_mask_marked(v) ? notes_causal
+                                 : v->theme->utf8        ? notes_mask
+                                                         : notes_mask_ascii);
     view_grid_pan(&g, m + (size_t)qi * n, n, qi, kj);
     *col0 = g.col0;
     *row0 = view_pan(qi, nrows, n, *row0);

@@ -150,8 +150,25 @@ static void add_mode(HelpText *h, const KeymapHelp *m, int width)
     h->line[h->n - 1].last = true;
 }
 
-/* Every mode's lines for columns of WIDTH, FIRST's mode first. */
-static void help_layout(HelpText *h, Mode first, int width)
+/* What the screen's short words mean: the title's shape, kv head and
+ * pattern, the sidebar's and the heatmap's marks.  Rows in the keys' form
+ * (the term where the keys go), listed after the keys. */
+#define TERM(term, what) {HELP_KEYS, {term, NULL}, {ACT_NONE, ACT_NONE}, what}
+static const KeyHelp legend_rows[] = {
+    TERM("6×5", "layers × heads in each layer"),
+    TERM("(kv 2)", "the key/value head it shares"),
+    TERM("previous-token 0.93", "mean weight on the token before; self: on itself, "
+                                "first-token: on the first token"),
+    TERM("broad 0.80", "spread of weight, 1 = even; content: less spread, picks words"),
+    TERM("·", "a later word the query cannot see"),
+    TERM("▣", "the head on screen (heads list)"),
+};
+static const KeymapHelp legend = {MODE_NORMAL, "legend", "Reading the screen", legend_rows,
+                                  sizeof legend_rows / sizeof legend_rows[0], MODE_NORMAL};
+
+/* Every mode's lines for columns of WIDTH, FIRST's mode first, then the
+ * legend when LEGEND. */
+static void help_layout(HelpText *h, Mode first, int width, bool with_legend)
 {
     size_t n;
     const KeymapHelp *all = keymap_help_all(&n), *f = keymap_help(first);
@@ -159,6 +176,7 @@ static void help_layout(HelpText *h, Mode first, int width)
     add_mode(h, f, width);
     for (size_t i = 0; i < n; i++)
         if (&all[i] != f) add_mode(h, &all[i], width);
+    if (with_legend) add_mode(h, &legend, width);
 }
 
 /* The columns the lines need at CAP lines a column: a mode that fits in a
@@ -201,8 +219,15 @@ void help_view_size(int rows, int cols, int *h, int *w)
      * mode it opens from, the lines are the same (their order aside, which
      * side by side columns do not change: see help_view_draw). */
     int room = cols - 4, avail = rows - 3;
-    help_layout(&text, MODE_NORMAL, full);
+    /* The keys with the legend side by side; else the keys alone (the
+     * legend is then left out, help_view_draw); else one column that
+     * scrolls, with the legend at its end. */
+    help_layout(&text, MODE_NORMAL, full, true);
     int k = columns_fitting(&text, avail, room, full, &cap);
+    if (k == 0) {
+        help_layout(&text, MODE_NORMAL, full, false);
+        k = columns_fitting(&text, avail, room, full, &cap);
+    }
     if (k > 0) {
         *w = k * full + (k - 1) * HELP_GAP + 4;
         *h = cap + 3;
@@ -248,9 +273,15 @@ void help_view_draw(WINDOW *w, const ViewData *v)
     int col_w = k > 1 ? full : width;
     /* In one column the mode it was opened from comes first; side by side,
      * every mode is in view anyway: in their usual order, as sized. */
-    help_layout(&text, k > 1 ? MODE_NORMAL : v->st->help_return, col_w);
-    int above = 0, below = 0, cap = 0;
-    if (k > 1 && columns_fitting(&text, visible, k * col_w + (k - 1) * HELP_GAP, col_w, &cap)) {
+    help_layout(&text, k > 1 ? MODE_NORMAL : v->st->help_return, col_w, true);
+    int above = 0, below = 0, cap = 0, room = k * col_w + (k - 1) * HELP_GAP;
+    bool fits = k > 1 && columns_fitting(&text, visible, room, col_w, &cap);
+    if (k > 1 && !fits) {
+        /* Sized for the keys alone (help_view_size): the legend stays out. */
+        help_layout(&text, MODE_NORMAL, col_w, false);
+        fits = columns_fitting(&text, visible, room, col_w, &cap);
+    }
+    if (fits) {
         /* The fewest columns, as even as whole modes allow. */
         k = columns_needed(&text, cap, start, MAX_COLS);
         start[k] = text.n;

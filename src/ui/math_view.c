@@ -4,6 +4,8 @@
  * "masked"), the softmax weight (the number the heatmap shades) and a bar;
  * then the weighted sum of the value vectors and its largest contributors.
  * Every number comes from the shared kernel (scene_update → trace_row).
+ * With u (the lesson's softmax step) the score and weight columns are those
+ * of softmax(q·k) itself, without the 1/√d scale, so the sharpening shows.
  */
 #include <math.h>
 #include <stdio.h>
@@ -57,9 +59,11 @@ static MathLines math_lines(int height, int n)
 }
 
 /* The key row J: its numbers in the columns from FIRST, then a bar. */
-static void key_row(char *line, size_t cap, const Scene *s, int j, int first, int bar_w, bool utf8)
+static void key_row(char *line, size_t cap, const Scene *s, int j, int first, int bar_w, bool utf8,
+                    bool unscaled)
 {
     bool masked = isinf(s->scaled[j]) && s->scaled[j] < 0;
+    const float *weight = unscaled ? s->plain : s->weight;
     size_t o = 0;
     line[0] = '\0';
     for (int c = first; c < N_COLS && o < cap; c++) {
@@ -69,12 +73,14 @@ static void key_row(char *line, size_t cap, const Scene *s, int j, int first, in
         else if (masked && c == (first > COL_SCALED ? first : COL_SCALED))
             o += (size_t)snprintf(line + o, cap - o, "%s%*s", sep, w, "masked");
         else if (masked) o += (size_t)snprintf(line + o, cap - o, "%s%*s", sep, w, "0");
-        else if (c == COL_SCALED) o += (size_t)snprintf(line + o, cap - o, "%s%*.3f", sep, w, s->scaled[j]);
-        else o += (size_t)snprintf(line + o, cap - o, "%s%*.4f", sep, w, s->weight[j]);
+        else if (c == COL_SCALED)
+            o += (size_t)snprintf(line + o, cap - o, "%s%*.3f", sep, w,
+                                  unscaled ? s->dot[j] : s->scaled[j]);
+        else o += (size_t)snprintf(line + o, cap - o, "%s%*.4f", sep, w, weight[j]);
     }
     if (!masked && o + 1 < cap) {
         line[o++] = ' ', line[o] = '\0';
-        bar(line + o, cap - o, s->weight[j], bar_w > 0 ? bar_w : 0, utf8);
+        bar(line + o, cap - o, weight[j], bar_w > 0 ? bar_w : 0, utf8);
     }
 }
 
@@ -83,8 +89,15 @@ void math_view_draw(WINDOW *w, const ViewData *v)
     const Scene *s = v->scene;
     const AppState *st = v->st;
     char title[96], line[512];
-    snprintf(title, sizeof title, "math · layer %d · head %d · query %d", st->layer, st->head,
-             st->query);
+    if (st->unscaled)
+        snprintf(title, sizeof title, "math · layer %d · head %d · WITHOUT 1/√d (u: with)",
+                 st->layer, st->head);
+    else if (st->lesson >= 0)
+        snprintf(title, sizeof title, "math · layer %d · head %d · scaled by 1/√d (u: without)",
+                 st->layer, st->head);
+    else
+        snprintf(title, sizeof title, "math · layer %d · head %d · query %d", st->layer,
+                 st->head, st->query);
     werase(w);
     if (!s->have) {
         view_frame(w, title, v->theme);
@@ -122,9 +135,13 @@ void math_view_draw(WINDOW *w, const ViewData *v)
         view_puts(w, v->theme, y, 3, W - 2, A_BOLD, "key");
         size_t o = 0;
         line[0] = '\0';
-        for (int c = first; c < N_COLS && o < sizeof line; c++)
+        for (int c = first; c < N_COLS && o < sizeof line; c++) {
+            /* Unscaled, the score column is q·k itself: "q·k×1". */
+            bool plain = st->unscaled && c == COL_SCALED;
             o += (size_t)snprintf(line + o, sizeof line - o, "%s%*s", c > first ? " " : "",
-                                  num_cols[c].width + num_cols[c].extra_bytes, num_cols[c].head);
+                                  num_cols[c].width + (plain ? 2 : num_cols[c].extra_bytes),
+                                  plain ? "q·k×1" : num_cols[c].head);
+        }
         view_puts(w, v->theme, y++, num_x, room, A_BOLD, line);
     }
 
@@ -132,7 +149,7 @@ void math_view_draw(WINDOW *w, const ViewData *v)
     for (int r = 0; r < m.rows && p->math_row + r < n; r++, y++) {
         int j = p->math_row + r;
         bool masked = isinf(s->scaled[j]) && s->scaled[j] < 0;
-        key_row(line, sizeof line, s, j, first, bar_w - 1, v->theme->utf8);
+        key_row(line, sizeof line, s, j, first, bar_w - 1, v->theme->utf8, st->unscaled);
         int attr = j == st->key ? A_REVERSE | A_BOLD : masked ? A_DIM : (int)A_NORMAL;
         view_puts(w, v->theme, y, 3, SCENE_LABEL_COLS, attr, s->label[j]);
         view_puts(w, v->theme, y, num_x, room, attr, line);

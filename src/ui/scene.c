@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attention.h"
 #include "forward.h"
 #include "trace.h"
 #include "ui_text.h"
@@ -38,6 +39,8 @@ static void free_prepared(Scene *s)
     s->wmat_layer = s->wpin_layer = -2;
     free(s->stats), free(s->mean), free(s->row), free(s->row_tmp), free(s->multi_rows);
     free(s->dot), free(s->scaled), free(s->weight), free(s->out), free(s->logits);
+    free(s->plain);
+    s->plain = NULL;
     s->shown = s->label = NULL;
     s->shown_w = s->label_w = NULL;
     s->stats = NULL;
@@ -254,6 +257,7 @@ int scene_install(Scene *s, WorkResult *r)
     s->scaled = calloc((size_t)n, sizeof *s->scaled);
     s->weight = calloc((size_t)n, sizeof *s->weight);
     s->out = calloc((size_t)t->head_dim, sizeof *s->out);
+    s->plain = calloc((size_t)n, sizeof *s->plain);
     s->logits = calloc((size_t)t->vocab, sizeof *s->logits);
     s->split = calloc((size_t)n, sizeof *s->split);
     s->word_of = calloc((size_t)n, sizeof *s->word_of);
@@ -261,7 +265,7 @@ int scene_install(Scene *s, WorkResult *r)
     s->wmat = calloc((size_t)n * n, sizeof *s->wmat);
     s->wpin = calloc((size_t)n * n, sizeof *s->wpin);
     s->wtmp = calloc((size_t)n, sizeof *s->wtmp);
-    if (!s->dot || !s->scaled || !s->weight || !s->out || !s->logits) goto oom;
+    if (!s->dot || !s->scaled || !s->weight || !s->out || !s->logits || !s->plain) goto oom;
     if (!s->split || !s->word_of || !s->wmat || !s->wpin || !s->wtmp) goto oom;
     if (!s->shown || !s->shown_w || !s->label || !s->label_w || !s->stats || !s->mean ||
         !s->row || !s->row_tmp || !s->multi_rows)
@@ -294,6 +298,12 @@ int scene_install(Scene *s, WorkResult *r)
     s->mean_layer = -1;
     s->row_n = n;
     s->have = true;
+    if (s->res.reused == 0 && n > 0) {
+        /* A pass over the whole text: a point of the time-against-n plot. */
+        if (s->n_cost == SCENE_COST_SAMPLES)
+            memmove(s->cost, s->cost + 1, --s->n_cost * sizeof *s->cost);
+        s->cost[s->n_cost++] = (CostSample){n, s->res.ms};
+    }
     return 0;
 oom:
     scene_free(s);
@@ -359,6 +369,10 @@ void scene_update(Scene *s, const AppState *st)
         for (int j = 0; j <= st->query; j++) sum += (double)s->weight[j] * scene_v(s, st, j)[c];
         s->out[c] = (float)sum;
     }
+    /* The same kernel with scale 1: what softmax makes of q·k unscaled. */
+    AttentionRow plain = {NULL, NULL, s->plain};
+    attention_row(scene_q(s, st), scene_k(s, st, 0), (size_t)t->n_kv_heads * t->head_dim, n,
+                  t->head_dim, 1.0f, true, st->query, &plain);
     if (st->mean) {
         for (int j = 0; j < n; j++) {
             double sum = 0;
@@ -415,6 +429,14 @@ const float *scene_v(const Scene *s, const AppState *st, int j)
     const AttentionTrace *t = s->res.trace;
     size_t n = (size_t)t->n_tokens, stride = (size_t)t->n_kv_heads * t->head_dim;
     return t->v + (size_t)st->layer * n * stride + (size_t)j * stride +
+           (size_t)trace_kv_head(t, st->head) * t->head_dim;
+}
+
+const float *scene_k(const Scene *s, const AppState *st, int j)
+{
+    const AttentionTrace *t = s->res.trace;
+    size_t n = (size_t)t->n_tokens, stride = (size_t)t->n_kv_heads * t->head_dim;
+    return t->k + (size_t)st->layer * n * stride + (size_t)j * stride +
            (size_t)trace_kv_head(t, st->head) * t->head_dim;
 }
 

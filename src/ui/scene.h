@@ -31,6 +31,13 @@
 
 #define SCENE_LABEL_COLS 10
 #define SCENE_NEXT 5
+#define SCENE_COST_SAMPLES 64
+
+/* One forward pass that computed every position: its tokens and time. */
+typedef struct {
+    int n;
+    double ms;
+} CostSample;
 
 typedef struct {
     const Model *model;
@@ -52,6 +59,7 @@ typedef struct {
     float *scaled;      /* (n) q·k/sqrt(d), -inf where masked */
     float *weight;      /* (n) softmax of scaled: the head's row */
     float *out;         /* (head_dim) sum of weight_j * v_j */
+    float *plain;       /* (n) softmax of q·k itself, without 1/sqrt(d) (u) */
     /* What the model predicts next, after the sentence [0] and after the
      * query token [1] (computed only while the next-token panel is open):
      * the SCENE_NEXT most probable tokens. */
@@ -72,6 +80,10 @@ typedef struct {
     float *wpin;        /* (n_words, n_words) */
     float *wtmp;        /* (n) scratch */
     int wmat_layer, wmat_head, wpin_layer, wpin_head;
+    /* The explorer's full passes since it started, oldest first (the
+     * lesson's cost plot); kept across results. */
+    CostSample cost[SCENE_COST_SAMPLES];
+    int n_cost;
 } Scene;
 
 void scene_init(Scene *s, const Model *m, bool utf8);
@@ -89,6 +101,8 @@ const float *scene_pinned_matrix(const Scene *s, const AppState *st);
  * its key/value head: views into the trace. */
 const float *scene_q(const Scene *s, const AppState *st);
 const float *scene_v(const Scene *s, const AppState *st, int j);
+/* The key vector (after RoPE) of token J in the current head's key/value head. */
+const float *scene_k(const Scene *s, const AppState *st, int j);
 /* The K largest weights of the query row: fills ids (units, sorted, largest
  * first); returns how many (≤ k, only non-zero weights). */
 int scene_top(const Scene *s, int k, int *ids);

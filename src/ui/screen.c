@@ -18,6 +18,8 @@
  * frame, a header and a few rows. */
 #define COMPARE_MIN_COLS 48
 #define COMPARE_MIN_ROWS 6
+/* Below this many rows the lesson shows its step's line, not its caption. */
+#define LESSON_FULL_ROWS 20
 
 static SCREEN *term_screen;
 
@@ -75,26 +77,33 @@ void layout_free(Layout *l)
 {
     /* Subwindows first: they live inside heat. */
     WINDOW **all[] = {&l->heat_left, &l->heat_right, &l->title, &l->sentence,
-                      &l->heat, &l->side, &l->status, &l->help};
+                      &l->heat, &l->side, &l->status, &l->help, &l->lesson};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (*all[i]) delwin(*all[i]), *all[i] = NULL;
 }
 
-void layout_build(Layout *l)
+void layout_build(Layout *l, bool lesson)
 {
     layout_free(l);
     l->rows = LINES;
     l->cols = COLS;
+    l->in_lesson = lesson;
     l->too_small = l->rows < SCREEN_MIN_ROWS || l->cols < SCREEN_MIN_COLS;
     if (l->too_small) return;
     int side = l->cols >= SIDEBAR_MIN_SCREEN ? SIDEBAR_COLS : 0;
-    int main_cols = l->cols - side, mid = l->rows - 1 - 3;
+    /* The caption: the step's line and its three, full width (they are
+     * written for 80 columns); only the step's line on a short screen. */
+    int cap = !lesson ? 0 : l->rows >= LESSON_FULL_ROWS ? 4 : 1;
+    /* That line is taken from the sentence's second line of text on a short
+     * screen, so the heatmap keeps its rows. */
+    int sent = cap == 1 ? 3 : 4;
+    int main_cols = l->cols - side, mid = l->rows - 1 - 3 - cap, heat_h = mid - sent;
+    if (cap) l->lesson = newwin(cap, l->cols, l->rows - 3 - cap, 0);
     l->title = newwin(1, l->cols, 0, 0);
-    l->sentence = newwin(4, main_cols, 1, 0);
-    l->heat = newwin(mid - 4, main_cols, 5, 0);
+    l->sentence = newwin(sent, main_cols, 1, 0);
+    l->heat = newwin(heat_h, main_cols, 1 + sent, 0);
     /* Compare: side by side, or the pinned head on top when halves would
      * show a row's keys only a few at a time. */
-    int heat_h = mid - 4;
     l->compare_stacked = main_cols / 2 < COMPARE_MIN_COLS && heat_h >= 2 * COMPARE_MIN_ROWS;
     if (l->compare_stacked) {
         l->heat_left = derwin(l->heat, heat_h / 2, main_cols, 0, 0);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lesson.h"
 #include "trace.h"
 #include "views.h"
 
@@ -42,9 +43,13 @@ static const char *hints(const AppState *st)
     case MODE_HELP: return "↑↓ PgUp PgDn scroll  any other key closes this help";
     case MODE_OVERVIEW: return "←→ head  ↑↓ layer  Enter open  Esc back  q quit";
     case MODE_SEARCH: return "";
+    case MODE_LESSON:
+        return st->lesson >= 0 && lesson_step(st->lesson)->view == LESSON_VIEW_SOFTMAX
+                   ? "n next step  p back  u without √d  ←→ query  Tab head  e edit  Esc leave"
+                   : "n next step  p back  ←→ query  Tab head  e edit  Esc leave  ? keys";
     default:
         return st->multi ? "←→ query  Tab head  [ ] layer  m single head  / find  ? keys  q quit"
-                         : "←→ query  ,. key  Tab head  [ ] layer  / find  w words  ? keys  q quit";
+                         : "←→ query  ,. key  Tab head  [ ] layer  / find  L lesson  ? keys  q quit";
     }
 }
 

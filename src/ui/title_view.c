@@ -85,8 +85,10 @@ static void fill_parts(Part *p, const ViewData *v)
     snprintf(p[P_HEAD].text[1], sizeof p[P_HEAD].text[1], "H%d", st->head);
     if (!s->have) return;
     const HeadStats *hs = &s->stats[(size_t)st->layer * st->n_heads + st->head];
-    snprintf(p[P_KV].text[0], sizeof p[P_KV].text[0], "(kv %d)",
-             trace_kv_head(s->res.trace, st->head));
+    /* Only where heads share keys and values (grouped-query attention). */
+    if (s->res.trace->n_kv_heads < st->n_heads)
+        snprintf(p[P_KV].text[0], sizeof p[P_KV].text[0], "(kv %d)",
+                 trace_kv_head(s->res.trace, st->head));
     snprintf(p[P_PATTERN].text[0], sizeof p[P_PATTERN].text[0], "%s %.2f",
              analysis_pattern_name(hs->pattern), hs->score);
     snprintf(p[P_PATTERN].text[1], sizeof p[P_PATTERN].text[1], "%s %.2f",

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ui_text.h"
+#include "lesson.h"
 #include "views.h"
 
 /* ASCII stand-ins for the few symbols the views use, for non-UTF-8 locales. */
@@ -187,6 +188,12 @@ bool view_causal(const ViewData *v)
     return s->have && scene_units(s, v->st) > 1 && scene_masked(s, v->st, 0, 1);
 }
 
+bool view_mask_marked(const ViewData *v)
+{
+    const LessonStep *step = lesson_step(v->st->lesson);
+    return step && step->view == LESSON_VIEW_MASK;
+}
+
 const char *view_masked_glyph(const Theme *t)
 {
     /* The ASCII palette's first shade is "."; its masked cells need another. */
@@ -202,6 +209,14 @@ void view_draw_cell(WINDOW *w, int y, int x, int cw, const ViewData *v, float wt
     int width = cw - 1;
     char text[VIEW_CELL_MAX * 4 + 8];
     if (width < 1) return;
+    if (masked && view_mask_marked(v)) {
+        /* The lesson's mask step: the hidden triangle filled, not dotted. */
+        size_t o = 0;
+        for (int c = 0; c < width && o + 3 < sizeof text; c++)
+            o += (size_t)snprintf(text + o, sizeof text - o, "%s", t->utf8 ? "×" : "x");
+        view_puts(w, t, y, x, width, A_BOLD | (selected ? A_REVERSE : 0), text);
+        return;
+    }
     if (masked) {
         view_puts(w, t, y, x + (width - 1) / 2, 1, A_DIM | (selected ? A_REVERSE : 0),
                   view_masked_glyph(t));
@@ -277,4 +292,11 @@ void view_frame_note(WINDOW *w, const Theme *t, const char *const *notes)
         mvwaddch(w, y, 2 + cols, ' ');
         return;
     }
+}
+
+const LessonResult *view_lesson(const ViewData *v)
+{
+    const Scene *s = v->scene;
+    if (v->st->lesson < 0 || !s->have || s->res.lesson_step != v->st->lesson) return NULL;
+    return s->res.lesson;
 }

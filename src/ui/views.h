@@ -45,6 +45,16 @@ void overview_view_draw(WINDOW *w, const ViewData *v);
 void sidebar_view_draw(WINDOW *w, const ViewData *v);
 void status_view_draw(WINDOW *w, const ViewData *v);
 void help_view_draw(WINDOW *w, const ViewData *v);
+/* The lesson: the step's line and caption (lesson_view.c), and the panels
+ * of the steps that are not the explorer's own (lesson_*_view.c). */
+void lesson_view_draw(WINDOW *w, const ViewData *v);
+void lesson_qkv_view_draw(WINDOW *w, const ViewData *v);
+void lesson_heads_view_draw(WINDOW *w, const ViewData *v);
+void lesson_cost_view_draw(WINDOW *w, const ViewData *v);
+void lesson_twin_view_draw(WINDOW *w, const ViewData *v);
+/* The lesson's measurement of the step on screen, or NULL (not in the
+ * lesson, not measured yet, or the step's words are not in the text). */
+const LessonResult *view_lesson(const ViewData *v);
 /* The help box's size on a ROWS x COLS terminal: as much of it as the list
  * needs (screen.c sizes the help window with it). */
 void help_view_size(int rows, int cols, int *h, int *w);
@@ -83,6 +93,9 @@ void view_grid_fit(ViewGrid *g, WINDOW *w, const ViewData *v, int x0, int n);
 void view_grid_pan(ViewGrid *g, const float *row, int n, int query, int key);
 /* Whether the model on screen is causal: a word only sees earlier words. */
 bool view_causal(const ViewData *v);
+/* Whether masked cells are marked in full (the lesson's mask step: the
+ * hidden triangle filled with ×) rather than with a dim dot. */
+bool view_mask_marked(const ViewData *v);
 /* The glyph of a masked cell ("cannot see") in this palette. */
 const char *view_masked_glyph(const Theme *t);
 void view_draw_cell(WINDOW *w, int y, int x, int cw, const ViewData *v, float wt, bool masked,
