@@ -11,25 +11,52 @@ bin=${1:?usage: tools/screens.sh BIN}
 top=$(cd "$(dirname "$0")/.." && pwd)
 model=$top/data/tinystories-2m.gguf
 tmp=$(mktemp -d)
-sock=attnscope-screens-$$
-trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+# A tmux server per shot, ended when it is taken: starting one right after
+# killing the last on the same socket races with that server's exit.  (Shots
+# run in $(...): a name from a counter would not survive them.)
+sock=""
+trap '[ -z "$sock" ] || tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 
-# shot W H ARGS...: the first screen of attnscope ARGS once it holds still.
-shot() {
-    w=$1 h=$2; shift 2
-    tmux -L "$sock" kill-server 2>/dev/null || true
-    tmux -L "$sock" -f /dev/null new-session -d -x "$w" -y "$h" \
-        "env LANG=C.UTF-8 TERM=xterm-256color XDG_CONFIG_HOME=$tmp $bin --model $model --palette mono $*; sleep 60"
+# still: wait until the screen holds still (and is not computing).
+still() {
     prev="" i=0
     while [ $i -lt 100 ]; do
         sleep 0.1
         cur=$(tmux -L "$sock" capture-pane -p)
-        case $cur in *computing*) ;; *) [ -n "$prev" ] && [ "$cur" = "$prev" ] && break ;; esac
+        case $cur in *computing*|*measuring*) ;; *) [ -n "$prev" ] && [ "$cur" = "$prev" ] && break ;; esac
         prev=$cur i=$((i + 1))
+    done
+}
+
+# shot W H ARGS...: the screen of attnscope ARGS once it holds still, after
+# the keys in $keys (tmux send-keys names; none by default) were pressed.
+keys=""
+shot() {
+    w=$1 h=$2; shift 2
+    sock=attnscope-screens-$$-$(date +%s%N)
+    tmux -L "$sock" -f /dev/null new-session -d -x "$w" -y "$h" \
+        "env LANG=C.UTF-8 TERM=xterm-256color XDG_CONFIG_HOME=$tmp $bin --model $model --palette mono $*; sleep 60"
+    still
+    for k in $keys; do
+        tmux -L "$sock" send-keys "$k"
+        still
     done
     echo '```'
     tmux -L "$sock" capture-pane -p
     echo '```'
+    tmux -L "$sock" kill-server 2>/dev/null || true
+}
+
+# The lesson's steps at 80×24: step I is I-1 presses of n.
+lesson_shots() {
+    steps=$("$bin" --model "$model" --lesson --dump json | grep -o '"index":' | wc -l)
+    step=1 keys=""
+    while [ "$step" -le "$steps" ]; do
+        printf '\n### Step %d\n\n' "$step"
+        shot 80 24 --lesson
+        step=$((step + 1)) keys="$keys n"
+    done
+    keys=""
 }
 
 s='Once upon a time there was a little girl named Lily. She loved to play in the park with her dog Max. One day the sun was hot and the sky was blue.'
@@ -67,4 +94,10 @@ $(shot 80 24 --text-file "$tmp/long.txt" -l 4 -H 0 -q 100)
 The same at 200×60:
 
 $(shot 200 60 --text-file "$tmp/long.txt" -l 4 -H 0 -q 100)
+
+## The lesson, 80×24
+
+\`attnscope --lesson\`, then \`n\` to each next step: the view, then the
+step's title and its caption, measured on the bundled model.
+$(lesson_shots)
 EOF
