@@ -175,11 +175,9 @@ for size in 120x40 200x60; do
     ok $? "$size ?: all $rows rows of every mode's keys at once, no 'more' mark"
     grep -q 'any key closes this list' "$tmp/screen"
     ok $? "$size ?: the help says any key closes it"
-    if [ "$size" = 200x60 ]; then
-        grep -q ' Reading the screen ' "$tmp/screen" && grep -q '6×5 .*layers × heads' "$tmp/screen" &&
-            grep -q '(kv 2) .*key/value head' "$tmp/screen"
-        ok $? "$size ?: the legend explains the title's abbreviations beside the keys"
-    fi
+    grep -q ' Reading the screen ' "$tmp/screen" && grep -q '6×5 .*layers × heads' "$tmp/screen" &&
+        grep -q '(kv 2) .*key/value head' "$tmp/screen"
+    ok $? "$size ?: the legend explains the title's abbreviations beside the keys"
     keys q
     wait_gone '┌ keys ─' && grep -q '^ \. → ' "$tmp/screen"
     ok $? "$size q: closes the help, the explorer keeps running"

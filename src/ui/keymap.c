@@ -252,9 +252,9 @@ static const KeyHelp help_help[] = {
 
 static const KeymapHelp help_all[] = {
     {MODE_NORMAL, "normal", "The main view", normal_help, N_OF(normal_help), MODE_NORMAL},
+    {MODE_EDIT, "edit", "Editing the sentence", edit_help, N_OF(edit_help), MODE_EDIT},
     {MODE_LESSON, "lesson", "The lesson (and every key of the main view)", lesson_help,
      N_OF(lesson_help), MODE_NORMAL},
-    {MODE_EDIT, "edit", "Editing the sentence", edit_help, N_OF(edit_help), MODE_EDIT},
     {MODE_SEARCH, "search", "Finding a word", search_help, N_OF(search_help), MODE_SEARCH},
     {MODE_OVERVIEW, "overview", "The overview", overview_help, N_OF(overview_help),
      MODE_OVERVIEW},
