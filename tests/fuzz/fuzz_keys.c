@@ -31,6 +31,7 @@
 #include "app_state.h"
 #include "fuzz_util.h"
 #include "keymap.h"
+#include "lesson.h"
 #include "model.h"
 #include "scene.h"
 #include "trace.h"
@@ -142,9 +143,17 @@ static bool on_boundary(const char *t, size_t len, size_t at)
 static void check_state(const AppState *st, bool valid)
 {
     FUZZ_CHECK(st->mode == MODE_NORMAL || st->mode == MODE_EDIT || st->mode == MODE_HELP ||
-                   st->mode == MODE_OVERVIEW || st->mode == MODE_SEARCH, "mode %d", (int)st->mode);
+                   st->mode == MODE_OVERVIEW || st->mode == MODE_SEARCH ||
+                   st->mode == MODE_LESSON, "mode %d", (int)st->mode);
     FUZZ_CHECK(st->help_return == MODE_NORMAL || st->help_return == MODE_OVERVIEW ||
-                   st->help_return == MODE_EDIT, "help returns to %d", (int)st->help_return);
+                   st->help_return == MODE_EDIT || st->help_return == MODE_LESSON,
+               "help returns to %d", (int)st->help_return);
+    /* The lesson: a step of the table, and its mode exactly while in it. */
+    FUZZ_CHECK(st->lesson >= -1 && st->lesson < lesson_step_count() && st->lesson_last >= 0 &&
+                   st->lesson_last < lesson_step_count(), "lesson step %d (last %d) of %d",
+               st->lesson, st->lesson_last, lesson_step_count());
+    FUZZ_CHECK(st->mode != MODE_LESSON || st->lesson >= 0, "lesson mode outside the lesson");
+    FUZZ_CHECK(st->mode != MODE_NORMAL || st->lesson < 0, "normal mode inside the lesson");
     FUZZ_CHECK(st->layer >= 0 && st->layer < n_layers, "layer %d of %d", st->layer, n_layers);
     FUZZ_CHECK(st->head >= 0 && st->head < n_heads, "head %d of %d", st->head, n_heads);
     FUZZ_CHECK(st->pin_layer >= 0 && st->pin_layer < n_layers && st->pin_head >= 0 &&
@@ -195,6 +204,13 @@ static void check_scene(const AppState *st)
     }
     const float *q = scene_q(&scene, st);
     for (int c = 0; c < hd; c++) sink += q[c];
+    /* Softmax without the scale (u): a distribution over the keys seen. */
+    double plain = 0;
+    for (int j = 0; j < n; j++) {
+        FUZZ_CHECK(j <= st->query || scene.plain[j] == 0.0f, "unscaled weight on masked key %d", j);
+        plain += scene.plain[j];
+    }
+    FUZZ_CHECK(fabs(plain - 1.0) < 1e-3, "unscaled softmax sums to %g", plain);
     for (int j = 0; j <= st->query; j++) {
         const float *v = scene_v(&scene, st, j);
         for (int c = 0; c < hd; c++) sink += v[c];
