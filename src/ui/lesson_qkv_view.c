@@ -133,14 +133,15 @@ void lesson_qkv_view_draw(WINDOW *w, const ViewData *v)
         view_puts(w, t, y++, 1, W, A_BOLD, line);
     }
     if (y < max_y && k <= q) {
-        snprintf(line, sizeof line, "/ %s%d = %.3f, and after softmax the weight %s%s%s gets: %.3f",
+        snprintf(line, sizeof line, "/ %s%d = %.3f; softmax gives %s%s%s the weight %.3f",
                  t->utf8 ? "√" : "sqrt ", d, s->scaled[k], t->utf8 ? "“" : "\"", s->label[k],
                  t->utf8 ? "”" : "\"", s->weight[k]);
         view_puts(w, t, y++, 1, W, A_NORMAL, line);
     }
     int ids[TOP_V], n_top = top_keys(s, q, TOP_V, ids);
     for (int i = 0; i < n_top && y + vec <= max_y; i++) {
-        snprintf(line, sizeof line, "v %s %.2f", s->label[ids[i]], s->weight[ids[i]]);
+        /* The weight first: a long word is what gets cut. */
+        snprintf(line, sizeof line, "v %.2f %s", s->weight[ids[i]], s->label[ids[i]]);
         view_puts(w, t, y, 1, LABEL_COLS - 1, ids[i] == k ? A_BOLD : A_NORMAL, line);
         draw_vector(w, t, &y, x0, max_y, scene_v(s, st, ids[i]), d);
     }
