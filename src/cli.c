@@ -5,6 +5,7 @@
 #include "error.h"
 #include "export.h"
 #include "lesson.h"
+#include "run.h"
 
 #include <cblas.h>
 #include <ctype.h>
@@ -97,35 +98,6 @@ int cli_info(FILE *out, const Model *m, char *err, size_t errlen)
         fputc('\n', out);
     }
     return 0;
-}
-
-/* Tokenize and run; the context limit is checked here so the message can
- * count the tokens of the user's text. */
-static int run_text(const Model *m, const char *text, size_t len, Token **toks, size_t *n,
-                    AttentionTrace **trace, char *err, size_t errlen)
-{
-    *toks = NULL;
-    *trace = NULL;
-    if (tokenizer_encode(m->tok, text, len, 0, toks, n, err, errlen)) return -1;
-    if (*n > (size_t)m->cfg.context) {
-        error_set(err, errlen, "the text is %zu tokens, longer than the model's context of %d "
-               "tokens", *n, m->cfg.context);
-        goto fail;
-    }
-    int32_t *ids = malloc(*n * sizeof *ids);
-    if (!ids) {
-        error_set(err, errlen, "out of memory");
-        goto fail;
-    }
-    for (size_t i = 0; i < *n; i++) ids[i] = (*toks)[i].id;
-    int rc = forward_run(m, ids, (int)*n, trace, err, errlen);
-    free(ids);
-    if (rc) goto fail;
-    return 0;
-fail:
-    free(*toks);
-    *toks = NULL;
-    return -1;
 }
 
 /* The first token that starts a word beginning with WORD, the rule the
@@ -234,6 +206,12 @@ static void json_dump(FILE *out, const Model *m, const CliOptions *o, const Toke
         fprintf(out, "%s[%zu,%zu]", i ? "," : "", toks[i].start, toks[i].end);
     fprintf(out, "],\"n_layers\":%d,\"n_heads\":%d,\"n_kv_heads\":%d,\"head_dim\":%d",
             t->n_layers, t->n_heads, t->n_kv_heads, t->head_dim);
+    /* The heads --ablate knocked out, as [layer, head] pairs. */
+    fputs(",\"ablated\":[", out);
+    for (int l = 0, first = 1; l < t->n_layers; l++)
+        for (int h = 0; h < t->n_heads; h++)
+            if (trace_ablated(t, l, h)) fprintf(out, "%s[%d,%d]", first ? "" : ",", l, h), first = 0;
+    fputc(']', out);
     if (o->layer >= 0) {
         fprintf(out, ",\"layer\":%d,\"head\":%d,\"attention\":", o->layer, o->head);
         json_matrix(out, trace_attn(t, o->layer, o->head), n);
@@ -331,25 +309,38 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
         return 2;
     }
     if (cli_check_head(c, o->layer, o->head, err, errlen)) return 2;
-    Token *toks;
-    size_t n;
-    AttentionTrace *t;
-    if (run_text(m, o->text, o->text_len, &toks, &n, &t, err, errlen)) return 1;
+    unsigned char *mask = NULL;
+    if (o->ablate) {
+        mask = malloc((size_t)c->n_layers * c->n_heads);
+        if (!mask) {
+            error_set(err, errlen, "out of memory");
+            return 1;
+        }
+        if (run_parse_heads(c, o->ablate, mask, err, errlen)) {
+            free(mask);
+            return 2;
+        }
+    }
+    RunRequest req = {.text = o->text, .len = o->text_len, .ablate = mask};
+    RunResult r;
+    int rc = run_text(m, &req, &r, err, errlen);
+    free(mask);
+    if (rc) return 1;
+    const Token *toks = r.tokens;
+    const AttentionTrace *t = r.trace;
+    size_t n = (size_t)r.n;
     int q = -1;
     if (query) {
-        int rc = resolve_query(o->text, o->text_len, toks, n, o->query, o->query_word, &q, err,
-                               errlen);
+        rc = resolve_query(o->text, o->text_len, toks, n, o->query, o->query_word, &q, err, errlen);
         if (rc) {
-            free(toks);
-            trace_free(t);
+            run_result_free(&r);
             return rc;
         }
     }
     if (o->format == DUMP_JSON) json_dump(out, m, o, toks, (int)n, t, q);
     else if (o->format == DUMP_HEADS) heads_dump(out, t);
     else file_dump(out, m, o, toks, (int)n, t);
-    free(toks);
-    trace_free(t);
+    run_result_free(&r);
     if (fflush(out) || ferror(out)) {
         error_set(err, errlen, "writing the dump failed: %s", strerror(errno));
         return 1;

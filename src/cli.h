@@ -23,6 +23,7 @@ typedef struct {
     int query;       /* -1: none; else --dump json adds that row's math */
     const char *query_word; /* --query given as a word: its first occurrence */
     int bench_runs;  /* 0: automatic */
+    const char *ablate; /* --ablate "L.H[,L.H...]": heads to knock out, or NULL */
 } CliOptions;
 
 int cli_info(FILE *out, const Model *m, char *err, size_t errlen);

@@ -79,6 +79,8 @@ static void usage(FILE *out)
           "  -q, --query Q          the query: token number Q, or the first word starting\n"
           "                         with Q; the explorer opens on it, and --dump json with\n"
           "                         one head adds its row's math (q·k, scaled, weight per key)\n"
+          "      --ablate L.H,...   with --dump: knock these heads out (layer.head, from 0):\n"
+          "                         their outputs are zeroed before the output projection\n"
           "      --runs N           timed passes per size for --bench, after one untimed\n"
           "                         warm-up (default: automatic)\n"
           "  -c, --config FILE      settings file (default: $XDG_CONFIG_HOME/attnscope/config.ini)\n"
@@ -239,7 +241,7 @@ static int explore(const Model *m, const CliOptions *o, const Config *cfg, int h
 
 int main(int argc, char **argv)
 {
-    enum { OPT_RUNS = 256, OPT_VALUES, OPT_LESSON };
+    enum { OPT_RUNS = 256, OPT_VALUES, OPT_LESSON, OPT_ABLATE };
     static const struct option longopts[] = {
         {"info", no_argument, NULL, 'i'},        {"dump", required_argument, NULL, 'd'},
         {"bench", no_argument, NULL, 'b'},       {"model", required_argument, NULL, 'm'},
@@ -250,6 +252,7 @@ int main(int argc, char **argv)
         {"config", required_argument, NULL, 'c'}, {"palette", required_argument, NULL, 'p'},
         {"values", no_argument, NULL, OPT_VALUES},
         {"lesson", no_argument, NULL, OPT_LESSON},
+        {"ablate", required_argument, NULL, OPT_ABLATE},
         {"help", no_argument, NULL, 'h'},        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
@@ -288,6 +291,7 @@ int main(int argc, char **argv)
             have_palette = 1;
             break;
         case OPT_VALUES: values = 1; break;
+        case OPT_ABLATE: o.ablate = optarg; break;
         case OPT_LESSON: lesson = 1; break;
         case 'l':
         case 'H': {
@@ -328,6 +332,10 @@ int main(int argc, char **argv)
     }
     if (info + dump + bench > 1 || (lesson && (info || bench))) {
         fprintf(stderr, "attnscope: choose one of --info, --dump, --lesson and --bench\n");
+        return 2;
+    }
+    if (o.ablate && (!dump || lesson)) {
+        fprintf(stderr, "attnscope: --ablate goes with --dump (e.g. --dump json --ablate 0.2)\n");
         return 2;
     }
     if (lesson && dump && o.format != DUMP_JSON) {

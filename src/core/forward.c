@@ -123,6 +123,9 @@ static void layer_forward(const Model *m, int l, RunState *s, AttentionTrace *t,
         attention_rows(Qn + (size_t)h * hd, qdim, K + (size_t)kvh * hd, kvdim,
                        V + (size_t)kvh * hd, kvdim, (int)k0, (int)rows, (int)n, hd, t->scale,
                        true, trace_attn(t, l, h) + k0 * n, s->att + (size_t)h * hd, qdim);
+        if (trace_ablated(t, l, h)) /* knocked out: nothing of it reaches W_O */
+            for (size_t i = 0; i < rows; i++)
+                memset(s->att + i * qdim + (size_t)h * hd, 0, (size_t)hd * sizeof(float));
     }
     matmul(s->x, s->att, w->wo, rows, qdim, c->dim, 1.0f);
 
@@ -174,6 +177,18 @@ int forward_run_cancellable(const Model *m, const AttentionTrace *prev, int keep
                             const int32_t *tokens, int n, const atomic_bool *cancel,
                             AttentionTrace **out, char *err, size_t errlen)
 {
+    ForwardOptions o = {prev, keep, NULL, cancel};
+    return forward_run_opts(m, tokens, n, &o, out, err, errlen);
+}
+
+int forward_run_opts(const Model *m, const int32_t *tokens, int n, const ForwardOptions *o,
+                     AttentionTrace **out, char *err, size_t errlen)
+{
+    static const ForwardOptions none = {0};
+    if (!o) o = &none;
+    const AttentionTrace *prev = o->prev;
+    const atomic_bool *cancel = o->cancel;
+    int keep = o->keep;
     const ModelConfig *c = &m->cfg;
     *out = NULL;
     if (n <= 0) {
@@ -191,6 +206,7 @@ int forward_run_cancellable(const Model *m, const AttentionTrace *prev, int keep
                       tokens[i], i, c->vocab);
             return -1;
         }
+    if (prev && !trace_same_ablation(prev, o->ablate)) prev = NULL;
     if (!prev || keep < 0) keep = 0;
     if (prev && keep > prev->n_tokens) keep = prev->n_tokens;
     if (keep > n - 1) keep = n - 1;
@@ -204,6 +220,18 @@ int forward_run_cancellable(const Model *m, const AttentionTrace *prev, int keep
         return -1;
     }
     t->scale = 1.0f / sqrtf((float)c->head_dim);
+    size_t heads = (size_t)c->n_layers * c->n_heads, knocked = 0;
+    for (size_t i = 0; o->ablate && i < heads; i++) knocked += o->ablate[i] != 0;
+    if (knocked) {
+        t->ablated = malloc(heads);
+        if (!t->ablated) {
+            run_state_free(&s);
+            trace_free(t);
+            error_set(err, errlen, "out of memory for a %d-token forward pass", n);
+            return -1;
+        }
+        for (size_t i = 0; i < heads; i++) t->ablated[i] = o->ablate[i] != 0;
+    }
     if (k0) copy_prefix(t, prev, k0, (size_t)n);
     for (size_t i = 0; i < rows; i++)
         memcpy(s.x + i * c->dim, m->tok_embd + (size_t)tokens[k0 + i] * c->dim,

@@ -42,6 +42,21 @@ int forward_run_cancellable(const Model *m, const AttentionTrace *prev, int keep
                             const int32_t *tokens, int n, const atomic_bool *cancel,
                             AttentionTrace **out, char *err, size_t errlen);
 
+/* Everything a pass may be asked beyond its tokens: the trace to reuse the
+ * first KEEP positions of (see forward_run_from; only when it knocked out
+ * the same heads), the heads to knock out (ABLATE: n_layers*n_heads bytes,
+ * (layer, head) non-zero to zero that head's output before the layer's
+ * output projection; its own attention is still computed and recorded),
+ * and CANCEL (see forward_run_cancellable).  Any may be NULL / 0. */
+typedef struct {
+    const AttentionTrace *prev;
+    int keep;
+    const unsigned char *ablate;
+    const atomic_bool *cancel;
+} ForwardOptions;
+int forward_run_opts(const Model *m, const int32_t *tokens, int n, const ForwardOptions *o,
+                     AttentionTrace **out, char *err, size_t errlen);
+
 /* The logits after position POS (what the model predicts next there), from
  * the trace's final hidden state: VOCAB floats into LOGITS. */
 void forward_logits(const Model *m, const AttentionTrace *t, int pos, float *logits);

@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "attention.h"
 #include "error.h"
 #include "forward.h"
+#include "run.h"
 #include "trace.h"
 
 #define CAT_SENTENCE "The cat sat on the mat because it was tired."
@@ -190,29 +190,11 @@ static void pass_free(Pass *p)
 static int pass_run(const Model *m, const char *text, Pass *p, char *err, size_t errlen)
 {
     memset(p, 0, sizeof *p);
-    if (tokenizer_encode(m->tok, text, strlen(text), 0, &p->toks, &p->n, err, errlen)) return -1;
-    if (p->n > (size_t)m->cfg.context) {
-        error_set(err, errlen, "lesson: \"%s\" is %zu tokens, longer than the model's context "
-                  "of %d", text, p->n, m->cfg.context);
-        goto fail;
-    }
-    int32_t *ids = malloc(p->n * sizeof *ids);
-    if (!ids) {
-        error_set(err, errlen, "lesson: out of memory");
-        goto fail;
-    }
-    for (size_t i = 0; i < p->n; i++) ids[i] = p->toks[i].id;
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    int rc = forward_run(m, ids, (int)p->n, &p->t, err, errlen);
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    free(ids);
-    if (rc) goto fail;
-    p->ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+    RunRequest req = {.text = text, .len = strlen(text)};
+    RunResult r;
+    if (run_text(m, &req, &r, err, errlen)) return -1;
+    *p = (Pass){r.tokens, (size_t)r.n, r.trace, r.ms};
     return 0;
-fail:
-    pass_free(p);
-    return -1;
 }
 
 /* The tokens [*first, *last] of the first whole-word occurrence of WORD in

@@ -61,7 +61,21 @@ void trace_free(AttentionTrace *t)
     free(t->v);
     free(t->logits_last);
     free(t->hidden);
+    free(t->ablated);
     free(t);
+}
+
+int trace_ablated(const AttentionTrace *t, int layer, int head)
+{
+    return t->ablated && t->ablated[(size_t)layer * t->n_heads + head];
+}
+
+int trace_same_ablation(const AttentionTrace *t, const unsigned char *ablate)
+{
+    size_t heads = (size_t)t->n_layers * t->n_heads;
+    for (size_t i = 0; i < heads; i++)
+        if ((t->ablated && t->ablated[i]) != (ablate && ablate[i])) return 0;
+    return 1;
 }
 
 float *trace_attn(const AttentionTrace *t, int layer, int head)

@@ -32,6 +32,10 @@ typedef struct {
     int dim;
     float *hidden;      /* (token, dim) final normalised hidden states: any
                            position's logits are one product away */
+    /* (layer, head) 1 where the head was knocked out (its output zeroed
+     * before the output projection), or NULL when none was: part of what
+     * the pass computed, so a pass reuses another only with the same. */
+    unsigned char *ablated;
     int refs;           /* references; 1 from trace_new */
 } AttentionTrace;
 
@@ -44,6 +48,12 @@ AttentionTrace *trace_ref(AttentionTrace *t); /* returns T */
 /* Bytes a trace of this shape holds: the formula behind trace_new's allocation. */
 size_t trace_bytes(int n_tokens, int n_layers, int n_heads, int n_kv_heads, int head_dim,
                    int vocab, int dim);
+
+/* Whether (LAYER, HEAD) was knocked out in the pass T records. */
+int trace_ablated(const AttentionTrace *t, int layer, int head);
+/* Whether a pass with head mask ABLATE (NULL: none) may reuse T's positions:
+ * the same heads knocked out. */
+int trace_same_ablation(const AttentionTrace *t, const unsigned char *ablate);
 
 /* The (n, n) matrix of one head. */
 float *trace_attn(const AttentionTrace *t, int layer, int head);

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "forward.h"
+#include "run.h"
 
 struct Worker {
     const Model *model;
@@ -38,12 +38,6 @@ void work_result_free(WorkResult *r)
     r->lesson_step = -1;
 }
 
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
 
 void work_compute(const Model *m, const char *text, size_t len, unsigned gen, WorkResult *out)
 {
@@ -64,44 +58,30 @@ void work_compute_cancellable(const Model *m, const WorkResult *prev, const char
     out->gen = gen;
     out->lesson_step = -1;
     out->text = malloc(len + 1);
-    if (!out->text) goto oom;
+    if (!out->text) {
+        snprintf(out->message, sizeof out->message, "out of memory");
+        out->failed = 1;
+        return;
+    }
     memcpy(out->text, text, len);
     out->text[len] = '\0';
     out->len = len;
-    size_t n;
-    if (tokenizer_encode(m->tok, text, len, 0, &out->tokens, &n, out->message,
-                         sizeof out->message))
-        goto fail;
-    if (n > (size_t)m->cfg.context) {
-        snprintf(out->message, sizeof out->message,
-                 "the text is %zu tokens, more than the model's context of %d", n,
-                 m->cfg.context);
-        goto fail;
-    }
-    out->n = (int)n;
-    int32_t *ids = malloc((n ? n : 1) * sizeof *ids);
-    if (!ids) goto oom;
-    for (size_t i = 0; i < n; i++) ids[i] = out->tokens[i].id;
-    /* Positions before the first changed token are reused from PREV. */
-    int keep = 0;
-    if (prev && prev->trace && !prev->failed)
-        while (keep < prev->n && (size_t)keep < n && prev->tokens[keep].id == ids[keep]) keep++;
-    out->reused = keep;
-    double t0 = now_ms();
-    int rc = forward_run_cancellable(m, prev ? prev->trace : NULL, keep, ids, (int)n, cancel,
-                                     &out->trace, out->message, sizeof out->message);
-    out->ms = now_ms() - t0;
-    free(ids);
+    bool reuse = prev && prev->trace && !prev->failed;
+    RunRequest req = {.text = text, .len = len, .cancel = cancel,
+                      .prev_tokens = reuse ? prev->tokens : NULL, .prev_n = reuse ? prev->n : 0,
+                      .prev = reuse ? prev->trace : NULL};
+    RunResult r;
+    int rc = run_text(m, &req, &r, out->message, sizeof out->message);
     if (rc == FORWARD_CANCELLED) out->cancelled = true;
-    if (rc) goto fail;
-    return;
-oom:
-    snprintf(out->message, sizeof out->message, "out of memory");
-fail:
-    out->failed = 1;
-    free(out->tokens);
-    out->tokens = NULL;
-    out->n = 0;
+    if (rc) {
+        out->failed = 1;
+        return;
+    }
+    out->tokens = r.tokens;
+    out->n = r.n;
+    out->trace = r.trace;
+    out->ms = r.ms;
+    out->reused = r.reused;
 }
 
 void work_compute_job(const Model *m, const WorkResult *prev, const WorkJob *job,

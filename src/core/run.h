@@ -1,0 +1,52 @@
+/*
+ * run.h - one request from text to trace: tokenize, check the context, run
+ * the forward pass (reusing an earlier run's positions where it can, with
+ * the heads the request knocks out).  The CLI's --dump, the explorer's
+ * worker and the lesson all go through run_text(), so a text gives the same
+ * tokens, the same trace and the same messages everywhere.
+ */
+#ifndef ATTNSCOPE_RUN_H
+#define ATTNSCOPE_RUN_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model.h"
+#include "tokenizer.h"
+#include "trace.h"
+
+typedef struct {
+    const char *text;
+    size_t len;
+    /* Heads to knock out: n_layers*n_heads bytes, non-zero for (layer,
+     * head); NULL: none (forward.h, ForwardOptions). */
+    const unsigned char *ablate;
+    /* An earlier run (its tokens and trace) whose leading positions may be
+     * reused when its tokens and knocked-out heads are the same; all NULL:
+     * compute every position. */
+    const Token *prev_tokens;
+    int prev_n;
+    const AttentionTrace *prev;
+    const atomic_bool *cancel; /* may be NULL */
+} RunRequest;
+
+typedef struct {
+    Token *tokens;         /* (n) owned */
+    int n;
+    AttentionTrace *trace; /* owned */
+    double ms;             /* the forward pass's wall time */
+    int reused;            /* positions taken from the earlier run */
+} RunResult;
+
+/* 0 with *OUT filled; -1 with ERR saying why (nothing to free); or
+ * FORWARD_CANCELLED when *CANCEL became true. */
+int run_text(const Model *m, const RunRequest *req, RunResult *out, char *err, size_t errlen);
+void run_result_free(RunResult *r);
+
+/* Parse "L.H[,L.H...]" (layers and heads from 0) into MASK (n_layers*n_heads
+ * bytes, zeroed first); -1 with ERR naming the bad part.  For --ablate. */
+int run_parse_heads(const ModelConfig *c, const char *spec, unsigned char *mask, char *err,
+                    size_t errlen);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * test_run.c - the one request from text to trace (src/core/run.c) and the
+ * heads it knocks out:
+ *   - "L.H,..." parsing: exact masks, every malformed spec refused;
+ *   - a knocked-out head equals the same model with that head's columns of
+ *     W_O set to zero (an independent way to remove its output), attention
+ *     and logits, within 1e-5;
+ *   - layers at or below the knocked-out head record the same attention as
+ *     without the knock-out, bit for bit; the layers above and the logits
+ *     change;
+ *   - reuse: an earlier run's positions are reused only when it knocked out
+ *     the same heads, and a reusing run equals a full one.
+ * tools/golden/reference.py checks the same against float64
+ * (tests/test_ablate_reference.sh).
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "run.h"
+#include "tap.h"
+#include "testutil.h"
+#include "trace.h"
+
+#define CAT "The cat sat on the mat because it was tired."
+
+static void test_parse(const ModelConfig *c)
+{
+    size_t heads = (size_t)c->n_layers * c->n_heads;
+    unsigned char *mask = malloc(heads);
+    char err[256];
+    ok(run_parse_heads(c, "0.2,3.1", mask, err, sizeof err) == 0 && mask[2] == 1 &&
+           mask[3 * c->n_heads + 1] == 1 && memchr(mask + 3, 1, 3 * c->n_heads + 1 - 3) == NULL &&
+           memchr(mask + 3 * c->n_heads + 2, 1, heads - 3 * c->n_heads - 2) == NULL,
+       "\"0.2,3.1\": exactly heads 0.2 and 3.1");
+    char last[32];
+    snprintf(last, sizeof last, "%d.%d", c->n_layers - 1, c->n_heads - 1);
+    ok(run_parse_heads(c, last, mask, err, sizeof err) == 0 && mask[heads - 1] == 1,
+       "\"%s\": the last head", last);
+    static const char *const bad[] = {"", "x", "0", "0.", ".1", "0.1,", ",0.1", "0.1,,0.2",
+                                      "-1.0", "0.-1", "0.1x", "0 .1", "0.1 ", "99.0", "0.99",
+                                      "0.1,0.1", "99999999999999999999.0"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        ok(run_parse_heads(c, bad[i], mask, err, sizeof err) == -1 && strstr(err, "--ablate"),
+           "\"%s\" refused: %s", bad[i], err);
+    }
+    free(mask);
+}
+
+static double max_diff(const float *a, const float *b, size_t n)
+{
+    double d = 0;
+    for (size_t i = 0; i < n; i++) d = fmax(d, fabs((double)a[i] - b[i]));
+    return d;
+}
+
+static bool run(const Model *m, const char *text, const unsigned char *mask, const RunResult *prev,
+                RunResult *out)
+{
+    char err[256];
+    RunRequest req = {.text = text, .len = strlen(text), .ablate = mask};
+    if (prev) req.prev = prev->trace, req.prev_tokens = prev->tokens, req.prev_n = prev->n;
+    if (run_text(m, &req, out, err, sizeof err) == 0) return true;
+    diag("run_text(\"%s\"): %s", text, err);
+    return false;
+}
+
+/* Knock out (L, H) and compare with zeroed W_O columns and with no knock-out. */
+static void test_knockout(Model *m, int L, int H)
+{
+    const ModelConfig *c = &m->cfg;
+    size_t heads = (size_t)c->n_layers * c->n_heads, qdim = (size_t)c->n_heads * c->head_dim;
+    unsigned char *mask = calloc(heads, 1);
+    float *wo = malloc((size_t)c->dim * qdim * sizeof *wo);
+    if (!mask || !wo) abort();
+    mask[(size_t)L * c->n_heads + H] = 1;
+    RunResult plain, knocked, zeroed;
+    if (!run(m, CAT, NULL, NULL, &plain) || !run(m, CAT, mask, NULL, &knocked)) abort();
+    /* The same model with the head's W_O columns zeroed (wo is (dim, qdim)). */
+    const float *saved = m->layers[L].wo;
+    memcpy(wo, saved, (size_t)c->dim * qdim * sizeof *wo);
+    for (int r = 0; r < c->dim; r++)
+        memset(wo + (size_t)r * qdim + (size_t)H * c->head_dim, 0, (size_t)c->head_dim * sizeof *wo);
+    m->layers[L].wo = wo;
+    bool ran = run(m, CAT, NULL, NULL, &zeroed);
+    m->layers[L].wo = saved;
+    if (!ran) abort();
+    const AttentionTrace *a = plain.trace, *k = knocked.trace, *z = zeroed.trace;
+    size_t nn = (size_t)a->n_tokens * a->n_tokens;
+    double vs_zeroed = max_diff(k->logits_last, z->logits_last, (size_t)c->vocab);
+    for (int l = 0; l < c->n_layers; l++)
+        for (int h = 0; h < c->n_heads; h++)
+            vs_zeroed = fmax(vs_zeroed, max_diff(trace_attn(k, l, h), trace_attn(z, l, h), nn));
+    ok(vs_zeroed < 1e-5, "knock out %d.%d = zero its W_O columns: attention and logits within "
+       "%.1e (tolerance 1e-5)", L, H, vs_zeroed);
+    bool below_same = true, above_changed = true;
+    for (int l = 0; l < c->n_layers; l++) {
+        double d = 0;
+        for (int h = 0; h < c->n_heads; h++)
+            d = fmax(d, max_diff(trace_attn(a, l, h), trace_attn(k, l, h), nn));
+        if (l <= L) below_same &= d == 0;
+        else above_changed &= d > 1e-6;
+    }
+    double dl = max_diff(a->logits_last, k->logits_last, (size_t)c->vocab);
+    ok(below_same && above_changed && dl > 1e-4,
+       "knock out %d.%d: layers 0..%d unchanged bit for bit, every layer above changed, logits "
+       "moved by %.3g", L, H, L, dl);
+    ok(trace_ablated(k, L, H) && !trace_ablated(a, L, H) && trace_same_ablation(k, mask) &&
+           !trace_same_ablation(a, mask) && trace_same_ablation(a, NULL),
+       "the trace records which heads were knocked out");
+
+    /* Reuse: a longer text after the knocked-out run reuses it only with
+     * the same mask, and equals a full run. */
+    RunResult reused, fresh, other;
+    if (!run(m, CAT " It slept.", mask, &knocked, &reused) ||
+        !run(m, CAT " It slept.", mask, NULL, &fresh) ||
+        !run(m, CAT " It slept.", NULL, &knocked, &other))
+        abort();
+    size_t n2 = (size_t)fresh.n * fresh.n;
+    double d = max_diff(reused.trace->logits_last, fresh.trace->logits_last, (size_t)c->vocab);
+    for (int l = 0; l < c->n_layers; l++)
+        for (int h = 0; h < c->n_heads; h++)
+            d = fmax(d, max_diff(trace_attn(reused.trace, l, h), trace_attn(fresh.trace, l, h), n2));
+    ok(reused.reused == knocked.n && fresh.reused == 0 && other.reused == 0 && d < 1e-5,
+       "reuse with the same knock-out (%d positions; none across masks: %d), equal to a full "
+       "run within %.1e", reused.reused, other.reused, d);
+    run_result_free(&reused), run_result_free(&fresh), run_result_free(&other);
+    run_result_free(&plain), run_result_free(&knocked), run_result_free(&zeroed);
+    free(mask);
+    free(wo);
+}
+
+int main(void)
+{
+    char err[512];
+    Model *m = test_open_model("bundled", err, sizeof err);
+    if (!m) {
+        if (err[0]) ok(0, "open the bundled model: %s", err);
+        else skip("no data/tinystories-2m.gguf");
+        done_testing();
+        return exit_status();
+    }
+    test_parse(&m->cfg);
+    test_knockout(m, 0, 2);
+    test_knockout(m, m->cfg.n_layers / 2, m->cfg.n_heads - 1);
+    model_close(m);
+    done_testing();
+    return exit_status();
+}
