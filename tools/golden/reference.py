@@ -109,9 +109,21 @@ class Model:
         y[..., 1:self.rope_dim:2] = a * s + b * c
         return y
 
-    def forward(self, ids):
-        """Return (attention (layers, heads, n, n), last-position logits)."""
+    def forward(self, ids, ablate=()):
+        """Return (attention (layers, heads, n, n), last-position logits).
+
+        ABLATE: (layer, head) pairs, both from 0, whose heads are knocked out:
+        each one's output (its attention-weighted sum of values, its slice of
+        the concatenated head outputs) is zeroed before its layer's output
+        projection.  Its own attention is still computed and returned; later
+        layers see the changed residual stream."""
         t, n, hd = self.t, len(ids), self.head_dim
+        off = set()
+        for l, hh in ablate:
+            if not (0 <= l < self.n_layers and 0 <= hh < self.n_heads):
+                raise ValueError(f"no head {l}.{hh}: the model has {self.n_layers} layers "
+                                 f"x {self.n_heads} heads")
+            off.add((int(l), int(hh)))
         x = t["token_embd.weight"][ids]
         mask = np.triu(np.ones((n, n), bool), 1)
         attn = np.zeros((self.n_layers, self.n_heads, n, n))
@@ -130,7 +142,8 @@ class Model:
                 s = np.exp(s - s.max(-1, keepdims=True))
                 s /= s.sum(-1, keepdims=True)
                 attn[l, hh] = s
-                out[:, hh] = s @ v[:, kv]
+                if (l, hh) not in off:
+                    out[:, hh] = s @ v[:, kv]
             x = x + out.reshape(n, -1) @ t[p + "attn_output.weight"].T
             h = self.rmsnorm(x, t[p + "ffn_norm.weight"])
             g = h @ t[p + "ffn_gate.weight"].T
