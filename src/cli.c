@@ -4,6 +4,7 @@
 #include "analysis.h"
 #include "error.h"
 #include "export.h"
+#include "importance.h"
 #include "lesson.h"
 #include "run.h"
 
@@ -262,6 +263,65 @@ static void heads_dump(FILE *out, const AttentionTrace *t)
         }
 }
 
+/* --dump importance: every head's importance as a grid, layers down, heads
+ * across (importance.h). */
+static int importance_dump(FILE *out, const Model *m, const CliOptions *o, char *err,
+                           size_t errlen)
+{
+    Importance imp;
+    if (importance_measure(m, o->text, o->text_len, &imp, err, errlen)) return 1;
+    const ModelConfig *c = &m->cfg;
+    fprintf(out, "# importance: the loss (nats per next token of the text, %d tokens) with the "
+            "head knocked out, minus %.4f without\n", imp.n, imp.loss);
+    fprintf(out, "%5s", "layer");
+    for (int h = 0; h < c->n_heads; h++) fprintf(out, "  head %-4d", h);
+    fputc('\n', out);
+    for (int l = 0; l < c->n_layers; l++) {
+        fprintf(out, "%5d", l);
+        for (int h = 0; h < c->n_heads; h++)
+            fprintf(out, " %+10.4f", imp.delta[(size_t)l * c->n_heads + h]);
+        fputc('\n', out);
+    }
+    importance_free(&imp);
+    return 0;
+}
+
+int cli_prune(FILE *out, const Model *m, const CliOptions *o, int k, char *err, size_t errlen)
+{
+    const ModelConfig *c = &m->cfg;
+    int heads = c->n_layers * c->n_heads;
+    if (k < 1 || k > heads) {
+        error_set(err, errlen, "--prune %d: give 1 to %d (the model's heads)", k, heads);
+        return 2;
+    }
+    Importance imp;
+    if (importance_measure(m, o->text, o->text_len, &imp, err, errlen)) return 1;
+    unsigned char *mask = malloc((size_t)heads);
+    PruneReport r;
+    int rc = !mask ? -1 : importance_prune(m, o->text, o->text_len, &imp, k, mask, &r, err,
+                                           errlen);
+    if (rc == 0) {
+        fprintf(out, "pruned %d of %d heads at once (one-shot: the least important on this "
+                "text, not re-measured between removals):", k, heads);
+        for (int i = 0; i < heads; i++)
+            if (mask[i]) fprintf(out, " %d.%d", i / c->n_heads, i % c->n_heads);
+        fprintf(out, "\nloss: %.4f -> %.4f nats per token (%+.1f%%)\n", r.loss_before,
+                r.loss_after, 100.0 * (r.loss_after - r.loss_before) / r.loss_before);
+        fprintf(out, "top-1 next token unchanged: %d of %d positions\n", r.top1_same,
+                r.positions);
+    } else if (!mask) {
+        error_set(err, errlen, "out of memory");
+    }
+    free(mask);
+    importance_free(&imp);
+    if (rc) return 1;
+    if (fflush(out) || ferror(out)) {
+        error_set(err, errlen, "writing the report failed: %s", strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
 /* One head as CSV or SVG, labelled with the token pieces. */
 static int file_dump(FILE *out, const Model *m, const CliOptions *o, const Token *toks, int n,
                      const AttentionTrace *t)
@@ -303,12 +363,20 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
         error_set(err, errlen, "--dump heads describes every head: leave out --layer/--head");
         return 2;
     }
-    if (o->format != DUMP_JSON && o->format != DUMP_HEADS && o->layer < 0) {
+    if ((o->format == DUMP_CSV || o->format == DUMP_SVG) && o->layer < 0) {
         error_set(err, errlen, "--dump %s prints one head: give --layer L --head H",
                   o->format == DUMP_CSV ? "csv" : "svg");
         return 2;
     }
     if (cli_check_head(c, o->layer, o->head, err, errlen)) return 2;
+    if (o->format == DUMP_IMPORTANCE) {
+        int rc = importance_dump(out, m, o, err, errlen);
+        if (!rc && (fflush(out) || ferror(out))) {
+            error_set(err, errlen, "writing the dump failed: %s", strerror(errno));
+            rc = 1;
+        }
+        return rc;
+    }
     unsigned char *mask = NULL;
     if (o->ablate) {
         mask = malloc((size_t)c->n_layers * c->n_heads);

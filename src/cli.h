@@ -12,7 +12,7 @@
 
 #include "model.h"
 
-typedef enum { DUMP_JSON, DUMP_CSV, DUMP_SVG, DUMP_HEADS } DumpFormat;
+typedef enum { DUMP_JSON, DUMP_CSV, DUMP_SVG, DUMP_HEADS, DUMP_IMPORTANCE } DumpFormat;
 
 typedef struct {
     const char *model_path;
@@ -40,6 +40,9 @@ int cli_query_token(const Model *m, const char *text, size_t len, int query, con
                     int *out, char *err, size_t errlen);
 /* The lesson's steps measured on M (lesson.h), as one JSON object. */
 int cli_lesson(FILE *out, const Model *m, char *err, size_t errlen);
+/* --prune K: knock out the K least important heads on the text at once and
+ * report the loss and top-1 agreement before and after. */
+int cli_prune(FILE *out, const Model *m, const CliOptions *o, int k, char *err, size_t errlen);
 int cli_bench(FILE *out, const char *model_path, const CliOptions *o, char *err, size_t errlen);
 /* FLOPs of one forward pass over N tokens, as bench.c counts them. */
 double bench_flops(const ModelConfig *c, int n);

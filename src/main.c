@@ -64,9 +64,13 @@ static void usage(FILE *out)
           "                         json (every layer and head, or one with --layer/--head)\n"
           "                         csv or svg (one head, needs --layer and --head)\n"
           "                         or heads (what each head does: pattern and numbers)\n"
+          "                         or importance (each head's cost to the text's loss\n"
+          "                         when knocked out, nats per token, as a grid)\n"
           "      --lesson           open the explorer on the guided lesson (n/p steps, Esc\n"
           "                         leaves it); with --dump json, print each step's chosen\n"
           "                         layer, head, query and caption numbers instead\n"
+          "      --prune K          knock out the K least important heads on the text at\n"
+          "                         once; report the loss and top-1 agreement before/after\n"
           "  -b, --bench            time the forward pass at 16, 64 and 256 tokens\n"
           "\n"
           "Options:\n"
@@ -241,7 +245,7 @@ static int explore(const Model *m, const CliOptions *o, const Config *cfg, int h
 
 int main(int argc, char **argv)
 {
-    enum { OPT_RUNS = 256, OPT_VALUES, OPT_LESSON, OPT_ABLATE };
+    enum { OPT_RUNS = 256, OPT_VALUES, OPT_LESSON, OPT_ABLATE, OPT_PRUNE };
     static const struct option longopts[] = {
         {"info", no_argument, NULL, 'i'},        {"dump", required_argument, NULL, 'd'},
         {"bench", no_argument, NULL, 'b'},       {"model", required_argument, NULL, 'm'},
@@ -253,11 +257,12 @@ int main(int argc, char **argv)
         {"values", no_argument, NULL, OPT_VALUES},
         {"lesson", no_argument, NULL, OPT_LESSON},
         {"ablate", required_argument, NULL, OPT_ABLATE},
+        {"prune", required_argument, NULL, OPT_PRUNE},
         {"help", no_argument, NULL, 'h'},        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     CliOptions o = {.text = NULL, .layer = -1, .head = -1, .query = -1, .format = DUMP_JSON};
-    int info = 0, dump = 0, bench = 0, lesson = 0, values = 0, have_palette = 0, have_query = 0;
+    int info = 0, dump = 0, bench = 0, lesson = 0, prune = 0, values = 0, have_palette = 0, have_query = 0;
     Palette palette = PALETTE_AUTO;
     const char *text_file = NULL, *config_path = NULL;
     int c;
@@ -272,9 +277,10 @@ int main(int argc, char **argv)
             else if (strcmp(optarg, "csv") == 0) o.format = DUMP_CSV;
             else if (strcmp(optarg, "svg") == 0) o.format = DUMP_SVG;
             else if (strcmp(optarg, "heads") == 0) o.format = DUMP_HEADS;
+            else if (strcmp(optarg, "importance") == 0) o.format = DUMP_IMPORTANCE;
             else {
-                fprintf(stderr, "attnscope: --dump takes json, csv, svg or heads, not '%s'\n",
-                        optarg);
+                fprintf(stderr, "attnscope: --dump takes json, csv, svg, heads or importance, "
+                                "not '%s'\n", optarg);
                 return 2;
             }
             break;
@@ -292,6 +298,13 @@ int main(int argc, char **argv)
             break;
         case OPT_VALUES: values = 1; break;
         case OPT_ABLATE: o.ablate = optarg; break;
+        case OPT_PRUNE:
+            if (parse_int(optarg, 1, INT_MAX, &prune)) {
+                fprintf(stderr, "attnscope: --prune takes a number of heads from 1, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
         case OPT_LESSON: lesson = 1; break;
         case 'l':
         case 'H': {
@@ -330,11 +343,11 @@ int main(int argc, char **argv)
                         "Try 'attnscope --help' for more information.\n", argv[optind]);
         return 2;
     }
-    if (info + dump + bench > 1 || (lesson && (info || bench))) {
-        fprintf(stderr, "attnscope: choose one of --info, --dump, --lesson and --bench\n");
+    if (info + dump + bench + (prune > 0) > 1 || (lesson && (info || bench || prune))) {
+        fprintf(stderr, "attnscope: choose one of --info, --dump, --lesson, --prune and --bench\n");
         return 2;
     }
-    if (o.ablate && (!dump || lesson)) {
+    if (o.ablate && (!dump || lesson || o.format == DUMP_IMPORTANCE)) {
         fprintf(stderr, "attnscope: --ablate goes with --dump (e.g. --dump json --ablate 0.2)\n");
         return 2;
     }
@@ -387,9 +400,10 @@ int main(int argc, char **argv)
         Model *m;
         if (model_open(&m, o.model_path, err, sizeof err)) {
             rc = 1;
-        } else if (info || dump) {
+        } else if (info || dump || prune) {
             rc = info     ? cli_info(stdout, m, err, sizeof err)
                  : lesson ? cli_lesson(stdout, m, err, sizeof err)
+                 : prune  ? cli_prune(stdout, m, &o, prune, err, sizeof err)
                           : cli_dump(stdout, m, &o, err, sizeof err);
             model_close(m);
         } else {

@@ -26,7 +26,7 @@ run --no-such-option
 [ $rc -eq 2 ] && grep -q 'attnscope --help' "$tmp/err"
 ok $? "an unknown option exits 2 and points at --help"
 run --dump xml --model x.gguf
-[ $rc -eq 2 ] && grep -q "json, csv, svg or heads, not 'xml'" "$tmp/err"
+[ $rc -eq 2 ] && grep -q "json, csv, svg, heads or importance, not 'xml'" "$tmp/err"
 ok $? "--dump with a bad format exits 2 naming it"
 ATTNSCOPE_MODEL=$tmp/elsewhere.gguf XDG_CONFIG_HOME=$tmp/none "$bin" --info >"$tmp/out" 2>"$tmp/err"
 [ $? -eq 1 ] && grep -q "$tmp/elsewhere.gguf" "$tmp/err"

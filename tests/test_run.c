@@ -10,8 +10,10 @@
  *     change;
  *   - reuse: an earlier run's positions are reused only when it knocked out
  *     the same heads, and a reusing run equals a full one.
+ *   - importance and pruning: every head measured, finite, and the heads
+ *     pruned the K least important; a text with nothing to predict refused.
  * tools/golden/reference.py checks the same against float64
- * (tests/test_ablate_reference.sh).
+ * (tests/test_ablate_reference.sh, tests/test_importance_reference.sh).
  */
 #include <math.h>
 #include <stdbool.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "importance.h"
 #include "model.h"
 #include "run.h"
 #include "tap.h"
@@ -134,6 +137,56 @@ static void test_knockout(Model *m, int L, int H)
     free(wo);
 }
 
+static void test_importance(const Model *m)
+{
+    const ModelConfig *c = &m->cfg;
+    size_t heads = (size_t)c->n_layers * c->n_heads;
+    Importance imp;
+    char err[256];
+    if (!ok(importance_measure(m, CAT, strlen(CAT), &imp, err, sizeof err) == 0,
+            "importance of every head on the lesson's sentence")) {
+        diag("%s", err);
+        return;
+    }
+    bool finite = imp.n == 12 && isfinite(imp.loss) && imp.loss > 0;
+    for (size_t i = 0; i < heads; i++) finite &= isfinite(imp.delta[i]) != 0;
+    ok(finite, "12 tokens, loss %.4f, %zu finite importances", imp.loss, heads);
+    /* One head's importance is the loss with it knocked out, minus without. */
+    unsigned char *mask = calloc(heads, 1);
+    mask[2] = 1;
+    RunResult r;
+    RunRequest req = {.text = CAT, .len = strlen(CAT), .ablate = mask};
+    if (run_text(m, &req, &r, err, sizeof err) == 0) {
+        double l = importance_loss(m, r.trace, r.tokens, r.n, NULL);
+        ok(fabs((l - imp.loss) - imp.delta[2]) < 1e-6, "head 0.2: %.6f = %.6f - %.6f",
+           imp.delta[2], l, imp.loss);
+        run_result_free(&r);
+    }
+    for (int k = 1; k <= (int)heads; k += (int)heads / 3) {
+        PruneReport pr;
+        bool pass = importance_prune(m, CAT, strlen(CAT), &imp, k, mask, &pr, err, sizeof err) == 0;
+        int chosen = 0;
+        float worst_in = -INFINITY, best_out = INFINITY;
+        for (size_t i = 0; pass && i < heads; i++) {
+            chosen += mask[i] != 0;
+            if (mask[i]) worst_in = fmaxf(worst_in, imp.delta[i]);
+            else best_out = fminf(best_out, imp.delta[i]);
+        }
+        ok(pass && chosen == k && worst_in <= best_out && pr.k == k && pr.positions == 11 &&
+               pr.loss_before == imp.loss && pr.top1_same >= 0 && pr.top1_same <= 11,
+           "prune %d: the %d least important heads (up to %+.4f, the rest from %+.4f); loss "
+           "%.4f -> %.4f, top-1 same %d/%d", k, chosen, worst_in, best_out, pr.loss_before,
+           pr.loss_after, pr.top1_same, pr.positions);
+    }
+    PruneReport pr;
+    ok(importance_prune(m, CAT, strlen(CAT), &imp, (int)heads + 1, mask, &pr, err, sizeof err) ==
+           -1, "prune more heads than there are: refused (%s)", err);
+    importance_free(&imp);
+    ok(importance_measure(m, "", 0, &imp, err, sizeof err) == -1 && strstr(err, "two"),
+       "an empty text (only <s>): nothing to predict, refused (%s)", err);
+    free(mask);
+}
+
 int main(void)
 {
     char err[512];
@@ -147,6 +200,7 @@ int main(void)
     test_parse(&m->cfg);
     test_knockout(m, 0, 2);
     test_knockout(m, m->cfg.n_layers / 2, m->cfg.n_heads - 1);
+    test_importance(m);
     model_close(m);
     done_testing();
     return exit_status();

@@ -1,0 +1,126 @@
+/* importance.c - see importance.h. */
+#include "importance.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "forward.h"
+
+double importance_loss(const Model *m, const AttentionTrace *t, const Token *tokens, int n,
+                       int *top1)
+{
+    int V = m->cfg.vocab;
+    float *logits = malloc((size_t)V * sizeof *logits);
+    if (!logits) return NAN;
+    double sum = 0;
+    for (int i = 0; i + 1 < n; i++) {
+        forward_logits(m, t, i, logits);
+        /* log-softmax in double, the maximum subtracted first */
+        int best = 0;
+        for (int v = 1; v < V; v++)
+            if (logits[v] > logits[best]) best = v;
+        double z = 0;
+        for (int v = 0; v < V; v++) z += exp((double)logits[v] - logits[best]);
+        sum += -((double)logits[tokens[i + 1].id] - logits[best] - log(z));
+        if (top1) top1[i] = best;
+    }
+    free(logits);
+    return n > 1 ? sum / (n - 1) : NAN;
+}
+
+void importance_free(Importance *imp)
+{
+    free(imp->delta);
+    memset(imp, 0, sizeof *imp);
+}
+
+/* The loss of TEXT with MASK's heads knocked out (NULL: none). */
+static int masked_loss(const Model *m, const char *text, size_t len, const unsigned char *mask,
+                       double *loss, int *top1, int *n, char *err, size_t errlen)
+{
+    RunRequest req = {.text = text, .len = len, .ablate = mask};
+    RunResult r;
+    if (run_text(m, &req, &r, err, errlen)) return -1;
+    *n = r.n;
+    if (r.n < 2) {
+        error_set(err, errlen, "the text is %d token%s: a next token to predict needs two",
+                  r.n, r.n == 1 ? "" : "s");
+        run_result_free(&r);
+        return -1;
+    }
+    *loss = importance_loss(m, r.trace, r.tokens, r.n, top1);
+    run_result_free(&r);
+    if (isnan(*loss)) {
+        error_set(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+int importance_measure(const Model *m, const char *text, size_t len, Importance *out, char *err,
+                       size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    size_t heads = (size_t)m->cfg.n_layers * m->cfg.n_heads;
+    unsigned char *mask = calloc(heads, 1);
+    out->delta = malloc(heads * sizeof *out->delta);
+    if (!mask || !out->delta) {
+        error_set(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (masked_loss(m, text, len, NULL, &out->loss, NULL, &out->n, err, errlen)) goto fail;
+    for (size_t i = 0; i < heads; i++) {
+        double loss;
+        int n;
+        mask[i] = 1;
+        if (masked_loss(m, text, len, mask, &loss, NULL, &n, err, errlen)) goto fail;
+        mask[i] = 0;
+        out->delta[i] = (float)(loss - out->loss);
+    }
+    free(mask);
+    return 0;
+fail:
+    free(mask);
+    importance_free(out);
+    return -1;
+}
+
+int importance_prune(const Model *m, const char *text, size_t len, const Importance *imp, int k,
+                     unsigned char *mask, PruneReport *out, char *err, size_t errlen)
+{
+    size_t heads = (size_t)m->cfg.n_layers * m->cfg.n_heads;
+    memset(out, 0, sizeof *out);
+    memset(mask, 0, heads);
+    if (k < 0 || (size_t)k > heads) {
+        error_set(err, errlen, "--prune %d: the model has %zu heads", k, heads);
+        return -1;
+    }
+    /* The K smallest importances, ties to the lower (layer, head). */
+    for (int c = 0; c < k; c++) {
+        size_t best = heads;
+        for (size_t i = 0; i < heads; i++)
+            if (!mask[i] && (best == heads || imp->delta[i] < imp->delta[best])) best = i;
+        mask[best] = 1;
+    }
+    int n = imp->n, *before = malloc((size_t)n * sizeof *before),
+        *after = malloc((size_t)n * sizeof *after);
+    int rc = -1;
+    if (!before || !after) {
+        error_set(err, errlen, "out of memory");
+        goto out;
+    }
+    int n2;
+    if (masked_loss(m, text, len, NULL, &out->loss_before, before, &n2, err, errlen) ||
+        masked_loss(m, text, len, mask, &out->loss_after, after, &n2, err, errlen))
+        goto out;
+    out->k = k;
+    out->positions = n2 - 1;
+    for (int i = 0; i + 1 < n2; i++) out->top1_same += before[i] == after[i];
+    rc = 0;
+out:
+    free(before);
+    free(after);
+    return rc;
+}
