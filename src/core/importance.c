@@ -1,6 +1,7 @@
 /* importance.c - see importance.h. */
 #include "importance.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,23 +9,33 @@
 #include "error.h"
 #include "forward.h"
 
+/* Positions whose logits are computed together: one matrix product each
+ * (the output matrix read once per block, not once per position), the
+ * block's logits BLOCK * vocab floats. */
+#define BLOCK 32
+
 double importance_loss(const Model *m, const AttentionTrace *t, const Token *tokens, int n,
                        int *top1)
 {
-    int V = m->cfg.vocab;
-    float *logits = malloc((size_t)V * sizeof *logits);
+    int V = m->cfg.vocab, D = m->cfg.dim;
+    float *logits = malloc((size_t)BLOCK * V * sizeof *logits);
     if (!logits) return NAN;
     double sum = 0;
-    for (int i = 0; i + 1 < n; i++) {
-        forward_logits(m, t, i, logits);
-        /* log-softmax in double, the maximum subtracted first */
-        int best = 0;
-        for (int v = 1; v < V; v++)
-            if (logits[v] > logits[best]) best = v;
-        double z = 0;
-        for (int v = 0; v < V; v++) z += exp((double)logits[v] - logits[best]);
-        sum += -((double)logits[tokens[i + 1].id] - logits[best] - log(z));
-        if (top1) top1[i] = best;
+    for (int i0 = 0; i0 + 1 < n; i0 += BLOCK) {
+        int rows = n - 1 - i0 < BLOCK ? n - 1 - i0 : BLOCK;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, V, D, 1.0f,
+                    t->hidden + (size_t)i0 * D, D, m->output, D, 0.0f, logits, V);
+        for (int r = 0; r < rows; r++) {
+            const float *z = logits + (size_t)r * V;
+            int i = i0 + r, best = 0;
+            /* log-softmax in double, the maximum subtracted first */
+            for (int v = 1; v < V; v++)
+                if (z[v] > z[best]) best = v;
+            double e = 0;
+            for (int v = 0; v < V; v++) e += exp((double)z[v] - z[best]);
+            sum += -((double)z[tokens[i + 1].id] - z[best] - log(e));
+            if (top1) top1[i] = best;
+        }
     }
     free(logits);
     return n > 1 ? sum / (n - 1) : NAN;

@@ -117,6 +117,47 @@ class Model:
         the concatenated head outputs) is zeroed before its layer's output
         projection.  Its own attention is still computed and returned; later
         layers see the changed residual stream."""
+        attn, x = self.residual(ids, ablate)
+        last = self.rmsnorm(x[-1], self.t["output_norm.weight"])
+        return attn, self.out @ last
+
+    def forward_all(self, ids, ablate=()):
+        """Return (attention (layers, heads, n, n), logits (n, vocab)): the
+        logits at every position, each predicting the token after it.
+        ABLATE as for forward(); row n-1 is forward()'s last-position logits."""
+        attn, x = self.residual(ids, ablate)
+        return attn, self.rmsnorm(x, self.t["output_norm.weight"]) @ self.out.T
+
+    def next_token_loss(self, ids, ablate=()):
+        """Teacher forcing over IDS (BOS included as token 0), ABLATE's heads
+        knocked out: return (loss, top1), where loss is the mean over
+        positions i = 0..n-2 of -log softmax(logits at i)[ids[i+1]] in nats
+        (natural log) and top1 the n-1 most probable next ids (argmax, the
+        lowest id on a tie)."""
+        if len(ids) < 2:
+            raise ValueError("a next-token loss needs at least two tokens")
+        _, logits = self.forward_all(ids, ablate)
+        z = logits[:-1]
+        top = z.max(-1, keepdims=True)
+        logp = z - top - np.log(np.exp(z - top).sum(-1, keepdims=True))
+        nll = -logp[np.arange(len(ids) - 1), np.asarray(ids[1:])]
+        return float(nll.mean()), z.argmax(-1)
+
+    def importance(self, ids):
+        """Return (intact loss, (layers, heads) array): each head's importance,
+        the next_token_loss() with that head alone knocked out minus the loss
+        with nothing knocked out."""
+        base, _ = self.next_token_loss(ids)
+        imp = np.empty((self.n_layers, self.n_heads))
+        for l in range(self.n_layers):
+            for hh in range(self.n_heads):
+                imp[l, hh] = self.next_token_loss(ids, [(l, hh)])[0] - base
+        return base, imp
+
+    def residual(self, ids, ablate=()):
+        """Return (attention (layers, heads, n, n), the residual stream
+        (n, dim) after the last layer, before the output norm).  ABLATE as
+        for forward()."""
         t, n, hd = self.t, len(ids), self.head_dim
         off = set()
         for l, hh in ablate:
@@ -149,8 +190,7 @@ class Model:
             g = h @ t[p + "ffn_gate.weight"].T
             u = h @ t[p + "ffn_up.weight"].T
             x = x + (g / (1 + np.exp(-g)) * u) @ t[p + "ffn_down.weight"].T
-        last = self.rmsnorm(x[-1], t["output_norm.weight"])
-        return attn, self.out @ last
+        return attn, x
 
 
 def tokenize(sp, text):
