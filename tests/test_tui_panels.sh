@@ -50,6 +50,11 @@ title_fits() { # title_fits LAYER HEAD
 start 80 24 $ui -- --model "$bundled"
 wait_for '^ \. → '
 ok $? "80x24: starts on the bundled model"
+# The sidebar's sink: layer 0, head 0's mean weight on the first token, as
+# --dump heads measures it (its "first" column).
+sink=$("$bin" --model "$bundled" --dump heads | awk '$1 == 0 && $2 == 0 { printf "%.2f", $7 }')
+grep -q "│sink $sink *│" "$tmp/screen" && [ -n "$sink" ]
+ok $? "80x24: the sidebar shows head 0.0's sink, $sink, as --dump heads measures it"
 
 keys '?'
 wait_for '┌ keys ─' && grep -q '│ The main view ' "$tmp/screen" &&

@@ -160,7 +160,8 @@ static const KeyHelp legend_rows[] = {
     TERM("previous-token 0.93", "mean weight on the token before; self: on itself, "
                                 "first-token: on the first token"),
     TERM("broad 0.80", "spread of weight, 1 = even; content: less spread, picks words"),
-    TERM("·", "a later word the query cannot see"),
+    TERM("sink 0.18", "weight parked on the first token"),
+    TERM("·", "a later word, hidden by the mask"),
     TERM("▣", "the head on screen (heads list)"),
 };
 static const KeymapHelp legend = {MODE_NORMAL, "legend", "Reading the screen", legend_rows,

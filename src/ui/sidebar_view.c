@@ -1,7 +1,10 @@
 /*
  * sidebar_view.c - every layer and head as a grid, one cell per head shaded
  * by how much that head looks at the previous token in this sentence; the
- * current head marked.  Pans when the model has more than fits.
+ * current head marked.  Pans when the model has more than fits.  Under it,
+ * room allowing: the current head's pattern, and its "sink", the mean
+ * weight its queries put on the first token (the bright first column most
+ * heads have: where a head parks weight it has no use for).
  */
 #include <stdio.h>
 
@@ -23,7 +26,8 @@ void sidebar_view_draw(WINDOW *w, const ViewData *v)
      * blank line above it. */
     int rows = H < L ? H : L, cols = W - 4, spare = H - rows;
     bool pattern = spare >= 1 && s->have && !st->mean;
-    bool key = spare - pattern >= LEGEND_LINES + 1;
+    bool sink = pattern && spare >= 2;
+    bool key = spare - pattern - sink >= LEGEND_LINES + 1;
     if (rows < 1 || cols < 1) {
         view_frame(w, "heads", t);
         return;
@@ -57,13 +61,17 @@ void sidebar_view_draw(WINDOW *w, const ViewData *v)
             view_puts(w, t, 1 + r, 4 + c, 1, attr, g);
         }
     }
-    int y = H - (key ? LEGEND_LINES : 0) - pattern + 1;
+    int y = H - (key ? LEGEND_LINES : 0) - pattern - sink + 1;
     for (int i = 0; key && i < LEGEND_LINES; i++) view_puts(w, t, y++, 1, W, A_DIM, legend[i]);
     if (pattern) {
         /* The current head's pattern, as the title names it. */
         const HeadStats *hs = &s->stats[(size_t)st->layer * NH + st->head];
         char line[48];
         snprintf(line, sizeof line, "%s %.2f", analysis_pattern_short(hs->pattern), hs->score);
-        view_puts(w, t, y, 1, W, A_BOLD, line);
+        view_puts(w, t, y++, 1, W, A_BOLD, line);
+        if (sink) {
+            snprintf(line, sizeof line, "sink %.2f", hs->first);
+            view_puts(w, t, y, 1, W, A_NORMAL, line);
+        }
     }
 }
