@@ -174,7 +174,7 @@ awk -F '││' '/^│(▶| ) [^ ]/ { l = $1; r = $2; sub(/^│(▶| ) [^ ]+ */,
      rows++; if (l != r) differ++ } END { exit !(rows == 21 && differ > 0) }' "$tmp/screen"
 ok $? "compare: 21 rows in each half, and the two heads' cells differ"
 keys c
-wait_gone 'pinned:' && grep -q '┌ layer 0 · head 1 ─' "$tmp/screen"
+wait_gone 'pinned:' && wait_for '┌ layer 0 · head 1 ─'
 ok $? "c again: unpinned, one heatmap"
 
 # The overview: every head of the model as a tiny heatmap.
@@ -205,7 +205,7 @@ keys '?'
 wait_for '┌ keys ─' && grep -q 'edit the sentence' "$tmp/screen"
 ok $? "?: the help overlay lists the keys"
 keys Escape
-wait_gone '┌ keys ─' && grep -q 'layer 4 · mean of 8 heads' "$tmp/screen"
+wait_gone '┌ keys ─' && wait_for 'layer 4 · mean of 8 heads'
 ok $? "Esc: closes the help"
 keys Escape
 wait_for 'layer 4 · head 4'

@@ -84,7 +84,7 @@ wait_for '│ The main view ' && ! grep -q '↑ [0-9]* more' "$tmp/screen"
 ok $? "80x24 Home: back to the top of the help"
 
 keys End q
-wait_gone '┌ keys ─' && grep -q '^ \. → ' "$tmp/screen" && ! grep -q 'EXIT=' "$tmp/screen"
+wait_gone '┌ keys ─' && wait_for '^ \. → ' && ! grep -q 'EXIT=' "$tmp/screen"
 ok $? "80x24 End then q: q closes the help (any other key does) and the explorer keeps running"
 
 # A head whose pattern name is long: layer 4, head 4 is previous-token.
@@ -184,7 +184,7 @@ for size in 120x40 200x60; do
         grep -q '(kv 2) .*key/value head' "$tmp/screen"
     ok $? "$size ?: the legend explains the title's abbreviations beside the keys"
     keys q
-    wait_gone '┌ keys ─' && grep -q '^ \. → ' "$tmp/screen"
+    wait_gone '┌ keys ─' && wait_for '^ \. → '
     ok $? "$size q: closes the help, the explorer keeps running"
     keys q
 done
