@@ -23,24 +23,8 @@
 #   (f) bad --ablate values exit 2 with one line on stderr and no dump;
 #   (g) --dump heads and --dump csv take --ablate too.
 # Skipped when /usr/bin/python3 with numpy is missing.
-bin=${ATTNSCOPE_BIN:-../src/attnscope}
-src=${ATTNSCOPE_SRCDIR:-..}
-build=${ATTNSCOPE_BUILDDIR:-..}
-mkmodel=$build/tests/mkmodel
-python=/usr/bin/python3
+. "$(dirname "$0")/reference/lib.sh"
 check=$src/tools/golden/check_random.py
-# Bytecode next to reference.py would litter a source tree (read-only in distcheck).
-PYTHONDONTWRITEBYTECODE=1; export PYTHONDONTWRITEBYTECODE
-
-if ! "$python" -c 'import numpy' >/dev/null 2>&1; then
-    echo "1..0 # SKIP $python with numpy not available (Debian: python3-numpy)"
-    exit 0
-fi
-
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 
 # compare.py BASE.json DUMP.json LOWEST: the dumps' attention layer by layer.
 # Layers 0..LOWEST must be within 1e-6 of BASE, every later one must differ by
@@ -110,7 +94,7 @@ refused() {
 # The s15M random-weight model, F32: 64 tokens with the toy tokenizer.
 label=s15M
 model=$tmp/s15M-f32.gguf
-text="the quick brown fox jumps over the lazy dog while seven small birds sing in tall green tree near the old mill"
+text=$s15m_text
 several=1.4,3.0,3.1,3.2,3.3,3.4,3.5,5.2
 if ! "$mkmodel" s15M f32 "$model" 2>"$tmp/err"; then
     ok 1 "s15M: mkmodel failed: $(head -n 1 "$tmp/err")"

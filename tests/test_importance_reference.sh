@@ -19,24 +19,8 @@
 #   (4) --prune 0, --prune 31 (the bundled model has 30 heads) and --prune x
 #       exit 2 with one line on stderr and nothing on stdout.
 # Skipped when /usr/bin/python3 with numpy is missing.
-bin=${ATTNSCOPE_BIN:-../src/attnscope}
-src=${ATTNSCOPE_SRCDIR:-..}
-build=${ATTNSCOPE_BUILDDIR:-..}
-mkmodel=$build/tests/mkmodel
-python=/usr/bin/python3
+. "$(dirname "$0")/reference/lib.sh"
 check=$src/tools/golden/check_importance.py
-# Bytecode next to reference.py would litter a source tree (read-only in distcheck).
-PYTHONDONTWRITEBYTECODE=1; export PYTHONDONTWRITEBYTECODE
-
-if ! "$python" -c 'import numpy' >/dev/null 2>&1; then
-    echo "1..0 # SKIP $python with numpy not available (Debian: python3-numpy)"
-    exit 0
-fi
-
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 
 # plant.py WHAT IN OUT: IN (an attnscope report) with one planted mistake.
 #   value  the first importance value of the grid + 2e-4
@@ -168,7 +152,7 @@ if ! "$mkmodel" s15M f32 "$model" 2>"$tmp/err"; then
     ok 1 "s15M: mkmodel failed: $(head -n 1 "$tmp/err")"
 else
     check_model s15M "$model" \
-        "the quick brown fox jumps over the lazy dog while seven small birds sing in tall green tree near the old mill" 12
+        "$s15m_text" 12
     rm -f "$model"
 fi
 

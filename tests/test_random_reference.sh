@@ -8,28 +8,10 @@
 # A last check corrupts one dumped value by 2e-4 and expects the comparison
 # to fail, so a checker that cannot fail does not pass.
 # Skipped when /usr/bin/python3 with numpy is missing.
-bin=${ATTNSCOPE_BIN:-../src/attnscope}
-src=${ATTNSCOPE_SRCDIR:-..}
-build=${ATTNSCOPE_BUILDDIR:-..}
-mkmodel=$build/tests/mkmodel
-python=/usr/bin/python3
+. "$(dirname "$0")/reference/lib.sh"
 check=$src/tools/golden/check_random.py
-# Bytecode next to reference.py would litter a source tree (read-only in distcheck).
-PYTHONDONTWRITEBYTECODE=1; export PYTHONDONTWRITEBYTECODE
 
-if ! "$python" -c 'import numpy' >/dev/null 2>&1; then
-    echo "1..0 # SKIP $python with numpy not available (Debian: python3-numpy)"
-    exit 0
-fi
-
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-
-# 64 tokens with the toy tokenizer: <s>, then "▁" + a letter, two-letter
-# pieces and single letters (the count is checked below).
-text="the quick brown fox jumps over the lazy dog while seven small birds sing in tall green tree near the old mill"
+text=$s15m_text
 
 for type in f32 f16 q8_0; do
     model=$tmp/s15M-$type.gguf
