@@ -197,9 +197,8 @@ static int pass_run(const Model *m, const char *text, Pass *p, char *err, size_t
     return 0;
 }
 
-/* The tokens [*first, *last] of the first whole-word occurrence of WORD in
- * TEXT (ASCII case folded; letters and digits delimit words). */
-static int find_word(const char *text, const Pass *p, const char *word, int *first, int *last)
+int lesson_find_word(const char *text, const Token *toks, size_t n, const char *word, int *first,
+                     int *last)
 {
     size_t len = strlen(text), wl = strlen(word);
     for (size_t a = 0; a + wl <= len; a++) {
@@ -210,8 +209,8 @@ static int find_word(const char *text, const Pass *p, const char *word, int *fir
             k++;
         if (k < wl) continue;
         *first = *last = -1;
-        for (size_t i = 0; i < p->n; i++) {
-            const Token *t = &p->toks[i];
+        for (size_t i = 0; i < n; i++) {
+            const Token *t = &toks[i];
             if (t->end > t->start && t->start < a + wl && t->end > a) {
                 if (*first < 0) *first = (int)i;
                 *last = (int)i;
@@ -220,6 +219,12 @@ static int find_word(const char *text, const Pass *p, const char *word, int *fir
         return *first >= 0 ? 0 : -1;
     }
     return -1;
+}
+
+/* lesson_find_word on a pass's tokens. */
+static int find_word(const char *text, const Pass *p, const char *word, int *first, int *last)
+{
+    return lesson_find_word(text, p->toks, p->n, word, first, last);
 }
 
 /* The word token I belongs to (its text widened to whole-word boundaries,

@@ -135,6 +135,12 @@ int lesson_measure_trace(const Model *m, int i, const char *text, const Token *t
                          size_t n_toks, const AttentionTrace *trace, double ms,
                          LessonResult *out, char *err, size_t errlen);
 
+/* The tokens [*FIRST, *LAST] of TOKS (N of them, spans into TEXT) covering
+ * the first whole-word occurrence of WORD in TEXT (the rule above: ASCII
+ * case folded, letters and digits delimit words); -1 when there is none. */
+int lesson_find_word(const char *text, const Token *toks, size_t n, const char *word, int *first,
+                     int *last);
+
 /* The number NAME of R, or NULL. */
 const LessonNumber *lesson_number(const LessonResult *r, const char *name);
 

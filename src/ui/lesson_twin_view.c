@@ -203,26 +203,16 @@ static const float *head_row(const AttentionTrace *t, const AppState *st, int q,
 }
 
 /* The weight ROW puts on the first whole-word occurrence of WORD in TEXT
- * (ASCII case folded; letters and digits delimit words): the sum over the
- * tokens covering it.  -1 when the word is not there. */
+ * (lesson_find_word's rule): the sum over the tokens covering it.  -1 when
+ * the word is not there. */
 static double word_weight(const char *text, const Token *tok, int n, const float *row,
                           const char *word)
 {
-    size_t len = strlen(text), wl = strlen(word);
-    for (size_t a = 0; wl > 0 && a + wl <= len; a++) {
-        if ((a > 0 && isalnum((unsigned char)text[a - 1]))
-            || (a + wl < len && isalnum((unsigned char)text[a + wl])))
-            continue;
-        size_t c = 0;
-        while (c < wl && tolower((unsigned char)text[a + c]) == tolower((unsigned char)word[c]))
-            c++;
-        if (c < wl) continue;
-        double sum = 0;
-        for (int i = 0; i < n; i++)
-            if (tok[i].end > tok[i].start && tok[i].start < a + wl && tok[i].end > a) sum += row[i];
-        return sum;
-    }
-    return -1;
+    int first, last;
+    if (lesson_find_word(text, tok, (size_t)n, word, &first, &last)) return -1;
+    double sum = 0;
+    for (int i = first; i <= last; i++) sum += row[i];
+    return sum;
 }
 
 /* A token's text as a short label: its span without spaces, or its piece. */
