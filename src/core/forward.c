@@ -177,7 +177,7 @@ int forward_run_cancellable(const Model *m, const AttentionTrace *prev, int keep
                             const int32_t *tokens, int n, const atomic_bool *cancel,
                             AttentionTrace **out, char *err, size_t errlen)
 {
-    ForwardOptions o = {prev, keep, NULL, cancel};
+    ForwardOptions o = {prev, keep, NULL, cancel, NULL};
     return forward_run_opts(m, tokens, n, &o, out, err, errlen);
 }
 
@@ -211,6 +211,7 @@ int forward_run_opts(const Model *m, const int32_t *tokens, int n, const Forward
     if (prev && keep > prev->n_tokens) keep = prev->n_tokens;
     if (keep > n - 1) keep = n - 1;
     size_t k0 = (size_t)keep, rows = (size_t)n - k0;
+    if (o->reused) *o->reused = keep;
     AttentionTrace *t =
         trace_new(n, c->n_layers, c->n_heads, c->n_kv_heads, c->head_dim, c->vocab, c->dim);
     RunState s;

@@ -53,6 +53,7 @@ typedef struct {
     int keep;
     const unsigned char *ablate;
     const atomic_bool *cancel;
+    int *reused; /* when not NULL: set to the positions actually taken from PREV */
 } ForwardOptions;
 int forward_run_opts(const Model *m, const int32_t *tokens, int n, const ForwardOptions *o,
                      AttentionTrace **out, char *err, size_t errlen);

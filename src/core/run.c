@@ -49,7 +49,7 @@ int run_text(const Model *m, const RunRequest *req, RunResult *out, char *err, s
     if (req->prev && req->prev_tokens)
         while (keep < req->prev_n && (size_t)keep < n && req->prev_tokens[keep].id == ids[keep])
             keep++;
-    ForwardOptions o = {req->prev, keep, req->ablate, req->cancel};
+    ForwardOptions o = {req->prev, keep, req->ablate, req->cancel, &out->reused};
     double t0 = now_ms();
     int rc = forward_run_opts(m, ids, (int)n, &o, &out->trace, err, errlen);
     out->ms = now_ms() - t0;
@@ -58,9 +58,6 @@ int run_text(const Model *m, const RunRequest *req, RunResult *out, char *err, s
         run_result_free(out);
         return rc;
     }
-    /* The pass drops a trace it may not reuse (other heads knocked out). */
-    out->reused = req->prev && trace_same_ablation(req->prev, req->ablate) ? keep : 0;
-    if (out->reused > out->n - 1) out->reused = out->n - 1;
     return 0;
 }
 

@@ -39,7 +39,6 @@
 
 static int signal_pipe[2] = {-1, -1};
 
-
 static void on_signal(int sig)
 {
     int saved = errno;
