@@ -81,24 +81,8 @@ static int draw_numbers(WINDOW *w, const ViewData *v, int width, int max_lines)
 static void draw_wrapped(WINDOW *w, const Theme *t, int y0, int x0, int h, int wd,
                          const char *text)
 {
-    char lines[8][256];
-    int nl = 0;
-    const char *p = text;
-    while (*p && nl < 8 && wd > 0) {
-        size_t len = strlen(p), take = len;
-        if ((int)len > wd) {
-            take = (size_t)wd;
-            while (take > 0 && p[take] != ' ') take--;
-            if (take == 0) take = (size_t)wd;
-        }
-        if (take >= sizeof lines[0]) take = sizeof lines[0] - 1;
-        snprintf(lines[nl++], sizeof lines[0], "%.*s", (int)take, p);
-        p += take;
-        while (*p == ' ') p++;
-    }
-    int y = y0 + (h > nl ? (h - nl) / 2 : 0);
-    for (int i = 0; i < nl && y < y0 + h; i++, y++)
-        view_puts(w, t, y, x0, wd, A_DIM, lines[i]);
+    int nl = view_wrap_lines(text, wd);
+    view_wrap(w, t, y0 + (h > nl ? (h - nl) / 2 : 0), x0, wd, y0 + h - 1, text, A_DIM);
 }
 
 /* The plot's canvas: PW x PH cells from (Y0, X0); column 0 is n = 0, the

@@ -269,18 +269,6 @@ static void scene_top_line(const ViewData *v, char *line, size_t cap)
                       scene_unit_label(s, st, ids[r], NULL), s->row[ids[r]]);
 }
 
-/* A bar of WIDTH columns for weight WT, in eighths of a column. */
-static void bar(char *out, size_t cap, float wt, int width, bool utf8)
-{
-    static const char *const eighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
-    int units = (int)(wt * width * 8 + 0.5f);
-    size_t o = 0;
-    out[0] = '\0';
-    for (int i = 0; i < units / 8 && o + 4 < cap; i++)
-        o += (size_t)snprintf(out + o, cap - o, "%s", utf8 ? "█" : "#");
-    if (utf8 && units % 8 && o + 4 < cap) snprintf(out + o, cap - o, "%s", eighths[units % 8]);
-}
-
 /* Key by key, in the text's order: each token's label, ROW's weight on it
  * and a bar; ROWS lines from (Y, X), ending at query Q when they cannot
  * hold every key up to it (a later key is masked: weight 0). */
@@ -296,7 +284,7 @@ static void draw_keys(WINDOW *w, const ViewData *v, const Sentence *s, const flo
         int o = snprintf(line, sizeof line, "%s%*s %5.2f ", label,
                          lw < SCENE_LABEL_COLS ? SCENE_LABEL_COLS - lw : 0, "", row[j]);
         if (o > 0 && (size_t)o < sizeof line)
-            bar(line + o, sizeof line - (size_t)o, row[j], width - SCENE_LABEL_COLS - 7, t->utf8);
+            view_bar(line + o, sizeof line - (size_t)o, row[j], width - SCENE_LABEL_COLS - 7, t->utf8);
         view_puts(w, t, y + j - first, x, width, j == q ? A_BOLD : row[j] > 0 ? A_NORMAL : A_DIM,
                   line);
     }
@@ -360,28 +348,6 @@ static const char *twin_missing(const ViewData *v, const LessonResult *r, char *
     if (!s->res.twin) return v->computing ? "measuring the twin…" : "no twin: its pass failed";
     if (r->twin_query < 0 || r->twin_query >= s->res.twin->n) return "no twin measured yet";
     return NULL;
-}
-
-/* TEXT word-wrapped in lines [Y, BOTTOM] from column X, WIDTH wide;
- * returns the line after it. */
-static int draw_wrapped(WINDOW *w, const Theme *t, int y, int x, int width, int bottom,
-                        const char *text, int attr)
-{
-    const char *p = text;
-    while (*p && y <= bottom && width > 0) {
-        size_t len = strlen(p), take = len;
-        if ((int)len > width) {
-            take = (size_t)width;
-            while (take > 0 && p[take] != ' ') take--;
-            if (take == 0) take = (size_t)width;
-        }
-        char line[512];
-        snprintf(line, sizeof line, "%.*s", (int)take, p);
-        view_puts(w, t, y++, x, width, attr, line);
-        p += take;
-        while (*p == ' ') p++;
-    }
-    return y;
 }
 
 void lesson_twin_view_draw(WINDOW *w, const ViewData *v)
@@ -491,7 +457,7 @@ void lesson_twin_view_draw(WINDOW *w, const ViewData *v)
             if (yt > y) y = yt;
         } else {
             view_puts(w, t, 1, xr, half, A_BOLD, head_twin);
-            int ym = draw_wrapped(w, t, 2, xr, half, bottom, missing, A_DIM);
+            int ym = view_wrap(w, t, 2, xr, half, bottom, missing, A_DIM);
             if (y < ym) y = ym;
         }
         int keys = n > tn ? n : tn, rows = bottom - y - 1;
@@ -532,7 +498,7 @@ void lesson_twin_view_draw(WINDOW *w, const ViewData *v)
                       lb, bottom);
     } else if (y <= bottom) {
         if (headers) view_puts(w, t, y++, 1, W, A_BOLD, head_twin);
-        y = draw_wrapped(w, t, y, 1, W, bottom, missing, A_DIM);
+        y = view_wrap(w, t, y, 1, W, bottom, missing, A_DIM);
     }
     /* The comparison under the twin, after the same gap when it is spare. */
     if (cmp_line) view_puts(w, t, y + gap <= H ? y + gap : H, 1, W, A_BOLD, cmp);

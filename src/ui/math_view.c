@@ -22,17 +22,6 @@ static double norm(const float *v, int n)
     return sqrt(s);
 }
 
-/* A bar of WIDTH cells for weight W, in eighths. */
-static void bar(char *out, size_t cap, float w, int width, bool utf8)
-{
-    static const char *eighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
-    int units = (int)lroundf(w * width * 8);
-    size_t o = 0;
-    out[0] = '\0';
-    for (int i = 0; i < units / 8 && o + 4 < cap; i++) o += (size_t)snprintf(out + o, cap - o, "%s", utf8 ? "█" : "#");
-    if (utf8 && units % 8 && o + 4 < cap) snprintf(out + o, cap - o, "%s", eighths[units % 8]);
-}
-
 /* The number columns, dropped from the first when the panel is narrow (the
  * weight, the heatmap's number, goes last); headers are printf'd with
  * "%*s" and these widths plus the bytes the symbols take beyond a column. */
@@ -80,7 +69,7 @@ static void key_row(char *line, size_t cap, const Scene *s, int j, int first, in
     }
     if (!masked && o + 1 < cap) {
         line[o++] = ' ', line[o] = '\0';
-        bar(line + o, cap - o, weight[j], bar_w > 0 ? bar_w : 0, utf8);
+        view_bar(line + o, cap - o, weight[j], bar_w > 0 ? bar_w : 0, utf8);
     }
 }
 

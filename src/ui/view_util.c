@@ -1,4 +1,5 @@
 /* view_util.c - drawing helpers the views share; see views.h. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -299,4 +300,55 @@ const LessonResult *view_lesson(const ViewData *v)
     const Scene *s = v->scene;
     if (v->st->lesson < 0 || !s->have || s->res.lesson_step != v->st->lesson) return NULL;
     return s->res.lesson;
+}
+
+void view_bar(char *out, size_t cap, float w, int width, bool utf8)
+{
+    static const char *const eighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
+    int units = (int)lroundf(w * width * 8);
+    size_t o = 0;
+    out[0] = '\0';
+    for (int i = 0; i < units / 8 && o + 4 < cap; i++)
+        o += (size_t)snprintf(out + o, cap - o, "%s", utf8 ? "█" : "#");
+    if (utf8 && units % 8 && o + 4 < cap) snprintf(out + o, cap - o, "%s", eighths[units % 8]);
+}
+
+/* The bytes of P's next wrapped line: up to the last space within WIDTH, or
+ * WIDTH bytes when a word is longer. */
+static size_t wrap_take(const char *p, int width)
+{
+    size_t len = strlen(p), take = len;
+    if ((int)len > width) {
+        take = (size_t)width;
+        while (take > 0 && p[take] != ' ') take--;
+        if (take == 0) take = (size_t)width;
+    }
+    return take;
+}
+
+static const char *wrap_next(const char *p, size_t take)
+{
+    p += take;
+    while (*p == ' ') p++;
+    return p;
+}
+
+int view_wrap_lines(const char *text, int width)
+{
+    int n = 0;
+    for (const char *p = text; *p && width > 0; n++) p = wrap_next(p, wrap_take(p, width));
+    return n;
+}
+
+int view_wrap(WINDOW *w, const Theme *t, int y, int x, int width, int bottom, const char *text,
+              int attr)
+{
+    for (const char *p = text; *p && y <= bottom && width > 0;) {
+        size_t take = wrap_take(p, width);
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)take, p);
+        view_puts(w, t, y++, x, width, attr, line);
+        p = wrap_next(p, take);
+    }
+    return y;
 }

@@ -62,6 +62,15 @@ void help_view_size(int rows, int cols, int *h, int *w);
 /* Shared by the views: draw display-safe UTF-8 S at (y, x), at most MAX_COLS
  * columns, with ATTR; returns the columns drawn. */
 int view_puts(WINDOW *w, const Theme *t, int y, int x, int max_cols, int attr, const char *s);
+/* A bar of WIDTH columns for weight W (0..1) into OUT, in eighths of a
+ * column ("#" whole columns without UTF-8). */
+void view_bar(char *out, size_t cap, float w, int width, bool utf8);
+/* TEXT word-wrapped at spaces in lines Y..BOTTOM from column X, WIDTH wide,
+ * with ATTR; returns the line after the last drawn.  view_wrap_lines: how
+ * many lines it takes. */
+int view_wrap(WINDOW *w, const Theme *t, int y, int x, int width, int bottom, const char *text,
+              int attr);
+int view_wrap_lines(const char *text, int width);
 /* A box with a title in its top border. */
 void view_frame(WINDOW *w, const char *title, const Theme *t);
 /* The same, marking content that is cut: "↑ ABOVE more" in the top border and
