@@ -29,7 +29,7 @@
 static void job(const Model *m, const WorkResult *prev, const char *text, int step, bool full,
                 WorkResult *out)
 {
-    WorkJob j = {text, strlen(text), 1, step, full};
+    WorkJob j = {.text = text, .len = strlen(text), .gen = 1, .lesson = step, .full = full};
     work_compute_job(m, prev, &j, NULL, out);
 }
 

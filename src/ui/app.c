@@ -292,7 +292,9 @@ static void submit(App *a)
     int step = st->lesson >= 0 ? st->lesson : a->lesson_apply;
     const LessonStep *ls = lesson_step(step);
     WorkJob job = {st->text, st->len, st->text_gen, ls ? step : -1,
-                   ls && st->lesson >= 0 && ls->view == LESSON_VIEW_COST};
+                   ls && st->lesson >= 0 && ls->view == LESSON_VIEW_COST,
+                   st->n_ablated ? st->ablate : NULL,
+                   st->importance && st->mode == MODE_OVERVIEW};
     worker_submit_job(a->worker, &job);
 }
 
@@ -512,6 +514,10 @@ static void handle_key(App *a, const TermKeyKey *k)
     if (a->st.help_scroll > a->pans.help_last) a->st.help_scroll = a->pans.help_last; /* help: not past its end */
     if (act != ACT_NONE) set_message(a, NULL);
     if (need & NEED_FORWARD) a->submit_pending = true;
+    /* The overview's importance (i) is measured on demand: a pass per head. */
+    if (act == ACT_TOGGLE_IMPORTANCE && a->st.importance && a->scene.have &&
+        !a->scene.res.importance)
+        a->submit_pending = true;
     if (need & NEED_ROW) scene_update(&a->scene, &a->st);
     if (need & NEED_FULL) clearok(curscr, TRUE);
     if (need & NEED_SAVE) save_view(a);

@@ -16,7 +16,8 @@ int app_state_init(AppState *s, int n_layers, int n_heads, const char *text, siz
     }
     s->text = malloc(APP_MAX_TEXT + 1);
     s->saved = malloc(APP_MAX_TEXT + 1);
-    if (!s->text || !s->saved) {
+    s->ablate = calloc((size_t)(n_layers > 0 ? n_layers : 1) * (n_heads > 0 ? n_heads : 1), 1);
+    if (!s->text || !s->saved || !s->ablate) {
         app_state_free(s);
         return -1;
     }
@@ -34,7 +35,9 @@ void app_state_free(AppState *s)
 {
     free(s->text);
     free(s->saved);
+    free(s->ablate);
     s->text = s->saved = NULL;
+    s->ablate = NULL;
 }
 
 static int clamp(int v, int lo, int hi)
@@ -101,6 +104,7 @@ static unsigned lesson_go(AppState *s, int i)
     s->lesson = s->lesson_last = i;
     s->mode = MODE_LESSON;
     s->multi = s->math = s->predict = s->pinned = s->mean = s->unscaled = false;
+    s->flow = 0;
     return need;
 }
 
@@ -254,6 +258,35 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
         s->predict = !s->predict, s->multi = s->math = s->pinned = false;
         return NEED_DRAW | NEED_ROW; /* the panel's numbers are computed on demand */
     case ACT_TOGGLE_VALUES: s->show_values = !s->show_values; return NEED_DRAW;
+    case ACT_KNOCKOUT: {
+        if (s->mean) {
+            s->note = "K knocks out one head: Tab to pick one (a shows the mean)";
+            return NEED_DRAW;
+        }
+        unsigned char *b = &s->ablate[(size_t)s->layer * s->n_heads + s->head];
+        *b = !*b;
+        s->n_ablated += *b ? 1 : -1;
+        s->text_gen++;
+        return NEED_DRAW | NEED_FORWARD;
+    }
+    case ACT_RESTORE_HEADS:
+        if (!s->n_ablated) {
+            s->note = "no head is knocked out (K knocks out the head on screen)";
+            return NEED_DRAW;
+        }
+        memset(s->ablate, 0, (size_t)s->n_layers * s->n_heads);
+        s->n_ablated = 0;
+        s->text_gen++;
+        return NEED_DRAW | NEED_FORWARD;
+    /* The heatmap shows one of three things: r and V switch to theirs, or
+     * back to the weights. */
+    case ACT_TOGGLE_ROLLOUT:
+    case ACT_TOGGLE_VALUE_WEIGHTED: {
+        int f = a == ACT_TOGGLE_ROLLOUT ? 1 : 2;
+        s->flow = s->flow == f ? 0 : f;
+        return NEED_DRAW | NEED_ROW;
+    }
+    case ACT_TOGGLE_IMPORTANCE: s->importance = !s->importance; return NEED_DRAW;
     case ACT_HELP:
         if (s->mode != MODE_HELP) s->help_return = s->mode, s->help_scroll = 0;
         s->mode = MODE_HELP;
@@ -277,12 +310,12 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
             return NEED_DRAW | NEED_ROW;
         }
         if (s->mode == MODE_NORMAL && !s->multi && !s->mean && !s->math && !s->predict &&
-            !s->pinned)
+            !s->pinned && !s->flow)
             return 0;
         /* Esc from normal mode also leaves the multi-head, math, next-token,
-         * mean and compare views. */
+         * mean, compare, rollout and value-weighted views. */
         if (s->mode == MODE_NORMAL)
-            s->multi = s->mean = s->math = s->predict = s->pinned = false;
+            s->multi = s->mean = s->math = s->predict = s->pinned = false, s->flow = 0;
         s->mode = MODE_NORMAL;
         return NEED_DRAW | NEED_ROW;
     case ACT_EDIT_START:
@@ -369,9 +402,9 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
         return lesson_go(s, to);
     }
     case ACT_LESSON_LEAVE:
-        if (s->multi || s->math || s->predict || s->pinned || s->mean) {
+        if (s->multi || s->math || s->predict || s->pinned || s->mean || s->flow) {
             /* First back to the step's own view, as Esc does outside. */
-            s->multi = s->math = s->predict = s->pinned = s->mean = false;
+            s->multi = s->math = s->predict = s->pinned = s->mean = false, s->flow = 0;
             return NEED_DRAW | NEED_ROW;
         }
         s->lesson = -1;

@@ -36,7 +36,7 @@ typedef struct {
     /* The sentence, as typed; edit is a byte offset on a character boundary. */
     char *text;
     size_t len, edit;
-    unsigned text_gen; /* bumped on every change of text */
+    unsigned text_gen; /* bumped on every change of text (or of the heads knocked out) */
     char *saved;       /* the text as it was when editing began (Esc restores it) */
     size_t saved_len;
     const char *note;  /* a one-off message for the status line, or NULL */
@@ -54,6 +54,15 @@ typedef struct {
     int lesson;
     int lesson_last;
     bool unscaled;
+    /* Heads knocked out (K): n_layers*n_heads bytes, (layer, head) non-zero
+     * when its output is zeroed; n_ablated of them.  A change is a new
+     * computation: text_gen is bumped as for an edit. */
+    unsigned char *ablate;
+    int n_ablated;
+    /* What the heatmap shows: 0 the weights, 1 attention rollout (r),
+     * 2 value-weighted attention (V); FLOW_* of flow.h. */
+    int flow;
+    bool importance;   /* the overview shades heads by importance (i) */
 } AppState;
 
 /* What an action requires of the loop. */

@@ -65,8 +65,13 @@ typedef enum {
     ACT_LESSON_NEXT, ACT_LESSON_PREV, /* its next / previous step */
     ACT_LESSON_LEAVE,          /* Esc in the lesson: leave it, keeping the view */
     ACT_TOGGLE_UNSCALED,       /* softmax without the 1/sqrt(d) scale */
+    ACT_KNOCKOUT,              /* K: knock the current head out, or back in */
+    ACT_RESTORE_HEADS,         /* R: every head back in */
+    ACT_TOGGLE_ROLLOUT,        /* r: the heatmap shows attention rollout */
+    ACT_TOGGLE_VALUE_WEIGHTED, /* V: the heatmap shows value-weighted attention */
+    ACT_TOGGLE_IMPORTANCE,     /* i in the overview: heads shaded by importance */
 } Action;
-#define ACT_LAST ACT_TOGGLE_UNSCALED
+#define ACT_LAST ACT_TOGGLE_IMPORTANCE
 
 Action keymap_lookup(Mode mode, const UiKey *key);
 /* The action's name as in the enum without ACT_ ("QUERY_PREV"), for

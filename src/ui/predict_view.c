@@ -2,7 +2,8 @@
  * predict_view.c - what the model predicts next: the most probable tokens
  * after the whole sentence and after the query token (a causal model sees
  * only up to the query there), so where a word looks can be set beside what
- * the model makes of it.
+ * the model makes of it.  With heads knocked out (K), what the model with
+ * every head predicted stands at the right: before and after.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,23 +11,49 @@
 #include "ui_text.h"
 #include "views.h"
 
-/* A block's list: its heading, then up to ROWS predictions with a bar. */
+/* Token ID as it shows, at most 14 columns, into SHOWN. */
+static void piece_text(const Scene *s, int id, char *shown, size_t cap)
+{
+    const char *piece = tokenizer_piece(s->model->tok, id);
+    shown[0] = '\0';
+    /* As UTF-8: without it, view_puts shows "▁" as "_". */
+    ui_text_render(piece, strlen(piece), true, shown, cap, 14, NULL);
+}
+
+/* Columns of the "before" list at the right of a block, when heads are
+ * knocked out: "│ piece   0.123". */
+#define BEFORE_COLS 24
+
+/* A block's list: its heading, then up to ROWS predictions with a bar; with
+ * heads knocked out, what the model with every head predicted at the right. */
 static void block(WINDOW *w, const ViewData *v, int y, int rows, const char *heading, int which)
 {
     const Scene *s = v->scene;
     int W = getmaxx(w) - 2;
-    view_puts(w, v->theme, y, 1, W, A_BOLD, heading);
+    bool before = s->res.intact && W >= 34 + BEFORE_COLS;
+    int right = before ? W - BEFORE_COLS : W; /* the after list's last column + 1 */
+    view_puts(w, v->theme, y, 1, right - 1, A_BOLD, heading);
+    if (before) {
+        view_puts(w, v->theme, y, right + 1, BEFORE_COLS - 1, A_BOLD, "with every head:");
+        for (int k = 0; k <= rows && k <= SCENE_NEXT; k++)
+            view_puts(w, v->theme, y + k, right, 1, A_DIM, v->theme->utf8 ? "│" : "|");
+    }
     for (int k = 0; k < SCENE_NEXT && k < rows; k++) {
-        const char *piece = tokenizer_piece(s->model->tok, s->next_id[which][k]);
-        char shown[64] = "", line[128], bar[256] = "";
-        /* As UTF-8: without it, view_puts shows "▁" as "_". */
-        ui_text_render(piece, strlen(piece), true, shown, sizeof shown, 14, NULL);
-        int cells = (int)(s->next_p[which][k] * (W - 28) + 0.5f);
+        char shown[64], line[128], bar[256] = "";
+        piece_text(s, s->next_id[which][k], shown, sizeof shown);
+        int cells = (int)(s->next_p[which][k] * (right - 28) + 0.5f);
         for (int c = 0; c < cells && c < 60; c++) strcat(bar, v->theme->utf8 ? "█" : "#");
         snprintf(line, sizeof line, "%6.3f ", s->next_p[which][k]);
         view_puts(w, v->theme, y + 1 + k, 3, 16, A_NORMAL, shown);
-        view_puts(w, v->theme, y + 1 + k, 20, W - 19, A_NORMAL, line);
-        view_puts(w, v->theme, y + 1 + k, 27, W - 26, A_NORMAL, bar);
+        view_puts(w, v->theme, y + 1 + k, 20, right - 20, A_NORMAL, line);
+        view_puts(w, v->theme, y + 1 + k, 27, right - 27, A_NORMAL, bar);
+        if (!before) continue;
+        piece_text(s, s->before_id[which][k], shown, sizeof shown);
+        /* A prediction the knock-out moved (another token at this rank) is bold. */
+        int attr = s->before_id[which][k] != s->next_id[which][k] ? A_BOLD : A_NORMAL;
+        view_puts(w, v->theme, y + 1 + k, right + 2, 15, attr, shown);
+        snprintf(line, sizeof line, "%6.3f", s->before_p[which][k]);
+        view_puts(w, v->theme, y + 1 + k, right + 17, 6, attr, line);
     }
 }
 
@@ -37,9 +64,8 @@ static int block_line(WINDOW *w, const ViewData *v, int y, const char *lead, int
     const Scene *s = v->scene;
     int W = getmaxx(w) - 2, x = 1 + view_puts(w, v->theme, y, 1, W, A_BOLD, lead);
     for (int k = 0; k < SCENE_NEXT; k++) {
-        const char *piece = tokenizer_piece(s->model->tok, s->next_id[which][k]);
-        char shown[64] = "", item[96];
-        ui_text_render(piece, strlen(piece), true, shown, sizeof shown, 14, NULL);
+        char shown[64], item[96];
+        piece_text(s, s->next_id[which][k], shown, sizeof shown);
         snprintf(item, sizeof item, "  %s %.2f", shown, s->next_p[which][k]);
         int c = ui_text_width(item, strlen(item), true);
         if (x + c > W + 1) return SCENE_NEXT - k;
@@ -67,10 +93,17 @@ void predict_view_draw(WINDOW *w, const ViewData *v)
     if (rows >= 2) {
         int hidden = 2 * (SCENE_NEXT - rows);
         view_frame_more(w, "next token", v->theme, 0, hidden);
-        snprintf(heading, sizeof heading, "after the sentence (%d tokens):", s->res.n);
+        /* With heads knocked out, the headings say so first: the list
+         * under them is the model without those heads. */
+        char off[48] = "";
+        if (s->res.intact) snprintf(off, sizeof off, "%d head%s off, ", s->res.n_off,
+                                    s->res.n_off == 1 ? "" : "s");
+        if (*off) snprintf(heading, sizeof heading, "%safter the sentence:", off);
+        else snprintf(heading, sizeof heading, "after the sentence (%d tokens):", s->res.n);
         block(w, v, 1, rows, heading, 0);
-        snprintf(heading, sizeof heading, "after the query \"%s\" (token %d):",
-                 s->label[st->query], st->query);
+        if (*off) snprintf(heading, sizeof heading, "%safter \"%s\":", off, s->label[st->query]);
+        else snprintf(heading, sizeof heading, "after the query \"%s\" (token %d):",
+                      s->label[st->query], st->query);
         block(w, v, 2 + rows + gap, rows, heading, 1);
         return;
     }

@@ -295,6 +295,8 @@ int scene_install(Scene *s, WorkResult *r)
         for (size_t h = 0; h < H; h++)
             analysis_head(trace_attn(t, (int)l, (int)h), n, &s->stats[l * H + h]);
     top_next(s->res.trace->logits_last, t->vocab, s->next_id[0], s->next_p[0]);
+    if (s->res.intact)
+        top_next(s->res.intact->logits_last, t->vocab, s->before_id[0], s->before_p[0]);
     s->mean_layer = -1;
     s->row_n = n;
     s->have = true;
@@ -352,6 +354,10 @@ void scene_update(Scene *s, const AppState *st)
     if (st->predict) {
         forward_logits(s->model, s->res.trace, st->query, s->logits);
         top_next(s->logits, s->res.trace->vocab, s->next_id[1], s->next_p[1]);
+        if (s->res.intact) {
+            forward_logits(s->model, s->res.intact, st->query, s->logits);
+            top_next(s->logits, s->res.trace->vocab, s->before_id[1], s->before_p[1]);
+        }
     }
     const AttentionTrace *t = s->res.trace;
     int n = s->res.n, H = t->n_heads;

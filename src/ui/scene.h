@@ -65,6 +65,10 @@ typedef struct {
      * the SCENE_NEXT most probable tokens. */
     int next_id[2][SCENE_NEXT];
     float next_p[2][SCENE_NEXT];
+    /* The same with every head in, when heads are knocked out (res.intact):
+     * what the model predicted before the knock-out. */
+    int before_id[2][SCENE_NEXT];
+    float before_p[2][SCENE_NEXT];
     float *logits;      /* (vocab) scratch */
     int row_n;          /* entries of row: units (tokens, or words under w) */
     /* Pieces and words (see above): */

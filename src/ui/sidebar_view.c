@@ -1,7 +1,7 @@
 /*
  * sidebar_view.c - every layer and head as a grid, one cell per head shaded
  * by how much that head looks at the previous token in this sentence; the
- * current head marked.  Pans when the model has more than fits.  Under it,
+ * current head marked, and × on the heads knocked out (K).  Pans when the model has more than fits.  Under it,
  * room allowing: the current head's pattern, and its "sink", the mean
  * weight its queries put on the first token (the bright first column most
  * heads have: where a head parks weight it has no use for).
@@ -10,7 +10,8 @@
 
 #include "views.h"
 
-/* What the shade means, under the grid when there is room. */
+/* What the shade means, under the grid when there is room (and × the
+ * knocked-out heads, in the status line's meter). */
 static const char *const legend[] = {"shade: weight", "on previous", "token"};
 #define LEGEND_LINES (int)(sizeof legend / sizeof legend[0])
 
@@ -52,9 +53,13 @@ void sidebar_view_draw(WINDOW *w, const ViewData *v)
             bool cur = l == st->layer && (h == st->head || st->mean);
             int attr = t->colour ? theme_attr(t, mass) : (int)A_NORMAL;
             const char *g = t->colour ? " " : theme_glyph(t, mass);
+            bool off = st->ablate && st->ablate[(size_t)l * NH + h];
             if (cur) {
-                g = t->utf8 ? "▣" : "#";
+                g = off ? (t->utf8 ? "×" : "x") : t->utf8 ? "▣" : "#";
                 attr = A_REVERSE | A_BOLD;
+            } else if (off) {
+                g = t->utf8 ? "×" : "x"; /* knocked out (K): on its shade */
+                attr |= A_BOLD;
             } else if (t->colour && mass <= 0.0f) {
                 g = t->utf8 ? "·" : ".";
             }

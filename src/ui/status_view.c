@@ -1,7 +1,8 @@
 /*
  * status_view.c - the title bar (model, layer, head) and the status lines
  * under the panels: the query's top attended tokens, the key cursor's exact
- * weight, the colour scale, and the keys of the current mode.
+ * weight, the colour scale, and the keys of the current mode (or, with
+ * heads knocked out, what that did to the model's predictions).
  */
 #include <stdio.h>
 #include <string.h>
@@ -79,7 +80,18 @@ void status_view_draw(WINDOW *w, const ViewData *v)
         view_puts(w, v->theme, 2, 0, W, A_BOLD, line);
     } else if (v->message) view_puts(w, v->theme, 2, 0, W, A_BOLD, v->message);
     else if (v->computing) view_puts(w, v->theme, 2, 0, W, A_BOLD, " computing…");
-    else {
+    else if (s->have && s->res.n_off > 0) {
+        /* Heads knocked out: the meter, in the place of the hints. */
+        const WorkResult *r = &s->res;
+        int o = snprintf(line, sizeof line, " %d/%d heads off", r->n_off,
+                         st->n_layers * st->n_heads);
+        if (r->have_loss)
+            o += snprintf(line + o, sizeof line - (size_t)o,
+                          " · loss %.2f → %.2f · top-1 same %d/%d", r->loss_before,
+                          r->loss_after, r->top1_same, r->positions);
+        snprintf(line + o, sizeof line - (size_t)o, "   K toggles  R restores");
+        view_puts(w, v->theme, 2, 0, W, A_BOLD, line);
+    } else {
         snprintf(line, sizeof line, " %s", hints(st));
         view_puts(w, v->theme, 2, 0, W, A_DIM, line);
     }

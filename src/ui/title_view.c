@@ -81,8 +81,11 @@ static void fill_parts(Part *p, const ViewData *v)
         snprintf(p[P_HEAD].text[1], sizeof p[P_HEAD].text[1], "mean");
         return;
     }
-    snprintf(p[P_HEAD].text[0], sizeof p[P_HEAD].text[0], "head %d", st->head);
-    snprintf(p[P_HEAD].text[1], sizeof p[P_HEAD].text[1], "H%d", st->head);
+    bool off = st->ablate && st->ablate[(size_t)st->layer * st->n_heads + st->head];
+    snprintf(p[P_HEAD].text[0], sizeof p[P_HEAD].text[0], "head %d%s", st->head,
+             off ? " (knocked out)" : "");
+    snprintf(p[P_HEAD].text[1], sizeof p[P_HEAD].text[1], "H%d%s", st->head,
+             off ? (v->theme->utf8 ? "×" : "x") : "");
     if (!s->have) return;
     const HeadStats *hs = &s->stats[(size_t)st->layer * st->n_heads + st->head];
     /* Only where heads share keys and values (grouped-query attention). */

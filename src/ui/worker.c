@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "forward.h"
+#include "importance.h"
 #include "run.h"
 
 struct Worker {
@@ -21,7 +22,8 @@ struct Worker {
     bool has_job;
     atomic_bool cancel; /* set by a submission while a pass runs */
     char *job_text;
-    WorkJob job;        /* job.text is job_text */
+    unsigned char *job_ablate; /* job.ablate, owned; NULL: none */
+    WorkJob job;        /* job.text is job_text, job.ablate job_ablate */
     bool has_result;
     WorkResult result;
     WorkResult last;   /* the worker's own reference to what it computed last */
@@ -32,6 +34,8 @@ void work_result_free(WorkResult *r)
     free(r->text);
     free(r->tokens);
     trace_free(r->trace);
+    trace_free(r->intact);
+    free(r->importance);
     free(r->lesson);
     if (r->twin) work_result_free(r->twin), free(r->twin);
     memset(r, 0, sizeof *r);
@@ -50,9 +54,12 @@ void work_compute_from(const Model *m, const WorkResult *prev, const char *text,
     work_compute_cancellable(m, prev, text, len, gen, NULL, out);
 }
 
-void work_compute_cancellable(const Model *m, const WorkResult *prev, const char *text,
-                              size_t len, unsigned gen, const atomic_bool *cancel,
-                              WorkResult *out)
+/* The pass over TEXT with the heads ABLATE knocks out (NULL: none), from
+ * PREV's positions where they are the same (run.h). */
+static void compute(const Model *m, const Token *prev_tokens, int prev_n,
+                    const AttentionTrace *prev, const char *text, size_t len,
+                    const unsigned char *ablate, unsigned gen, const atomic_bool *cancel,
+                    WorkResult *out)
 {
     memset(out, 0, sizeof *out);
     out->gen = gen;
@@ -66,10 +73,9 @@ void work_compute_cancellable(const Model *m, const WorkResult *prev, const char
     memcpy(out->text, text, len);
     out->text[len] = '\0';
     out->len = len;
-    bool reuse = prev && prev->trace && !prev->failed;
-    RunRequest req = {.text = text, .len = len, .cancel = cancel,
-                      .prev_tokens = reuse ? prev->tokens : NULL, .prev_n = reuse ? prev->n : 0,
-                      .prev = reuse ? prev->trace : NULL};
+    RunRequest req = {.text = text, .len = len, .ablate = ablate, .cancel = cancel,
+                      .prev_tokens = prev ? prev_tokens : NULL, .prev_n = prev ? prev_n : 0,
+                      .prev = prev};
     RunResult r;
     int rc = run_text(m, &req, &r, out->message, sizeof out->message);
     if (rc == FORWARD_CANCELLED) out->cancelled = true;
@@ -84,12 +90,74 @@ void work_compute_cancellable(const Model *m, const WorkResult *prev, const char
     out->reused = r.reused;
 }
 
+void work_compute_cancellable(const Model *m, const WorkResult *prev, const char *text,
+                              size_t len, unsigned gen, const atomic_bool *cancel,
+                              WorkResult *out)
+{
+    bool reuse = prev && prev->trace && !prev->failed;
+    compute(m, reuse ? prev->tokens : NULL, reuse ? prev->n : 0, reuse ? prev->trace : NULL,
+            text, len, NULL, gen, cancel, out);
+}
+
+/* OUT was computed with heads knocked out: the same text with all heads
+ * (from PREV's intact pass, or PREV's own when it had none off), and the
+ * losses of both.  Fails (out->failed) only when cancelled or out of memory. */
+static void compute_intact(const Model *m, const WorkResult *prev, const unsigned char *ablate,
+                           const atomic_bool *cancel, WorkResult *out)
+{
+    int cells = m->cfg.n_layers * m->cfg.n_heads;
+    for (int i = 0; i < cells; i++) out->n_off += ablate[i] != 0;
+    const AttentionTrace *from = NULL;
+    if (prev && !prev->failed) from = prev->intact ? prev->intact : prev->trace;
+    WorkResult in;
+    compute(m, prev ? prev->tokens : NULL, prev ? prev->n : 0, from, out->text, out->len, NULL,
+            out->gen, cancel, &in);
+    if (in.failed) {
+        out->failed = 1;
+        out->cancelled = in.cancelled;
+        snprintf(out->message, sizeof out->message, "%s", in.message);
+        work_result_free(&in);
+        return;
+    }
+    out->intact = in.trace;
+    in.trace = NULL;
+    work_result_free(&in);
+    if (out->n < 2) return;
+    int *before = malloc((size_t)out->n * sizeof *before);
+    int *after = malloc((size_t)out->n * sizeof *after);
+    if (before && after) {
+        out->loss_before = importance_loss(m, out->intact, out->tokens, out->n, before);
+        out->loss_after = importance_loss(m, out->trace, out->tokens, out->n, after);
+        out->positions = out->n - 1;
+        for (int i = 0; i < out->positions; i++) out->top1_same += before[i] == after[i];
+        out->have_loss = true;
+    }
+    free(before);
+    free(after);
+}
+
 void work_compute_job(const Model *m, const WorkResult *prev, const WorkJob *job,
                       const atomic_bool *cancel, WorkResult *out)
 {
     const char *text = job->text ? job->text : "";
     size_t len = job->text ? job->len : 0;
-    work_compute_cancellable(m, job->full ? NULL : prev, text, len, job->gen, cancel, out);
+    int cells = m->cfg.n_layers * m->cfg.n_heads;
+    const unsigned char *ablate = NULL;
+    for (int i = 0; job->ablate && i < cells && !ablate; i++)
+        if (job->ablate[i]) ablate = job->ablate;
+    bool reuse = !job->full && prev && prev->trace && !prev->failed;
+    compute(m, reuse ? prev->tokens : NULL, reuse ? prev->n : 0, reuse ? prev->trace : NULL,
+            text, len, ablate, job->gen, cancel, out);
+    if (!out->failed && ablate) compute_intact(m, reuse ? prev : NULL, ablate, cancel, out);
+    if (!out->failed && job->importance) {
+        Importance imp;
+        if (importance_measure(m, text, len, &imp, out->importance_message,
+                               sizeof out->importance_message) == 0) {
+            out->importance = imp.delta;
+            imp.delta = NULL;
+            importance_free(&imp);
+        }
+    }
     out->lesson_step = job->lesson;
     const LessonStep *step = lesson_step(job->lesson);
     if (out->failed || !step) return;
@@ -122,9 +190,12 @@ static void *worker_main(void *arg)
         while (!w->stop && !w->has_job) pthread_cond_wait(&w->cond, &w->lock);
         if (w->stop) break;
         char *text = w->job_text;
+        unsigned char *mask = w->job_ablate;
         WorkJob job = w->job;
         job.text = text;
+        job.ablate = mask;
         w->job_text = NULL;
+        w->job_ablate = NULL;
         w->has_job = false;
         w->running = true;
         atomic_store(&w->cancel, false);
@@ -133,6 +204,7 @@ static void *worker_main(void *arg)
         WorkResult r;
         work_compute_job(w->model, &w->last, &job, &w->cancel, &r);
         free(text);
+        free(mask);
         if (r.cancelled) {
             /* A newer text is waiting: no result, no wake-up; take it next. */
             work_result_free(&r);
@@ -149,6 +221,7 @@ static void *worker_main(void *arg)
                 w->last.tokens = copy;
                 w->last.n = r.n;
                 w->last.trace = trace_ref(r.trace);
+                if (r.intact) w->last.intact = trace_ref(r.intact);
             }
         }
 
@@ -195,6 +268,7 @@ void worker_stop(Worker *w)
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
     free(w->job_text);
+    free(w->job_ablate);
     if (w->has_result) work_result_free(&w->result);
     work_result_free(&w->last);
     pthread_mutex_destroy(&w->lock);
@@ -204,7 +278,7 @@ void worker_stop(Worker *w)
 
 void worker_submit(Worker *w, const char *text, size_t len, unsigned gen)
 {
-    WorkJob job = {text, len, gen, -1, false};
+    WorkJob job = {text, len, gen, -1, false, NULL, false};
     worker_submit_job(w, &job);
 }
 
@@ -212,11 +286,17 @@ void worker_submit_job(Worker *w, const WorkJob *job)
 {
     char *copy = malloc(job->len + 1);
     if (copy) memcpy(copy, job->text, job->len), copy[job->len] = '\0';
+    size_t cells = (size_t)w->model->cfg.n_layers * w->model->cfg.n_heads;
+    unsigned char *mask = job->ablate ? malloc(cells) : NULL;
+    if (mask) memcpy(mask, job->ablate, cells);
     pthread_mutex_lock(&w->lock);
     free(w->job_text); /* a newer text replaces one not started yet */
+    free(w->job_ablate);
     w->job_text = copy;
+    w->job_ablate = mask;
     w->job = *job;
     w->job.text = NULL;
+    w->job.ablate = NULL;
     w->job.len = copy ? job->len : 0;
     w->has_job = true;
     if (w->running) atomic_store(&w->cancel, true); /* its text is stale now */

@@ -41,6 +41,20 @@ typedef struct WorkResult {
     LessonResult *lesson;
     char lesson_message[256];
     struct WorkResult *twin;
+    /* When heads were knocked out (WorkJob.ablate): the same text with every
+     * head in (owned), and what the knock-out did to the text's next-token
+     * predictions (importance.h): loss in nats per token before (all heads)
+     * and after, and at how many of the positions the most probable next
+     * token stayed the same.  intact is NULL and n_off 0 otherwise. */
+    AttentionTrace *intact;
+    int n_off;
+    bool have_loss;     /* the text has >= 2 tokens: the losses are set */
+    double loss_before, loss_after;
+    int top1_same, positions;
+    /* Every head's importance on the text (WorkJob.importance): n_layers *
+     * n_heads, owned, or NULL (not asked, or it failed: importance_message). */
+    float *importance;
+    char importance_message[128];
 } WorkResult;
 
 /* What the loop asks for: the text and its generation; LESSON, when >= 0,
@@ -52,6 +66,9 @@ typedef struct {
     unsigned gen;
     int lesson;
     bool full;
+    /* Heads to knock out (n_layers*n_heads bytes, run.h), or NULL. */
+    const unsigned char *ablate;
+    bool importance; /* measure every head's importance too (slow: a pass per head) */
 } WorkJob;
 
 typedef struct Worker Worker;
@@ -75,8 +92,9 @@ void work_compute_from(const Model *m, const WorkResult *prev, const char *text,
 void work_compute_cancellable(const Model *m, const WorkResult *prev, const char *text,
                               size_t len, unsigned gen, const atomic_bool *cancel,
                               WorkResult *out);
-/* JOB in full: the pass (from PREV unless job->full), then the lesson step
- * it asks for, measured on that pass, and the step's twin sentence. */
+/* JOB in full: the pass (from PREV unless job->full) with the heads it
+ * knocks out, and then without them; the lesson step it asks for, measured
+ * on that pass, and the step's twin sentence; the heads' importance. */
 void work_compute_job(const Model *m, const WorkResult *prev, const WorkJob *job,
                       const atomic_bool *cancel, WorkResult *out);
 
