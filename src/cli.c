@@ -5,6 +5,7 @@
 #include "error.h"
 #include "export.h"
 #include "importance.h"
+#include "induction.h"
 #include "lesson.h"
 #include "run.h"
 
@@ -187,8 +188,10 @@ static void json_math(FILE *out, const AttentionTrace *t, const CliOptions *o, i
     free(buf);
 }
 
+/* MATS: what --view asks for, one (n, n) matrix with --layer/--head, else
+ * (layer, head, n, n) (view_matrices). */
 static void json_dump(FILE *out, const Model *m, const CliOptions *o, const Token *toks, int n,
-                      const AttentionTrace *t, int query)
+                      const AttentionTrace *t, const float *mats, int query)
 {
     fputs("{\"model\":", out);
     json_string(out, m->name, strlen(m->name));
@@ -213,9 +216,10 @@ static void json_dump(FILE *out, const Model *m, const CliOptions *o, const Toke
         for (int h = 0; h < t->n_heads; h++)
             if (trace_ablated(t, l, h)) fprintf(out, "%s[%d,%d]", first ? "" : ",", l, h), first = 0;
     fputc(']', out);
+    fprintf(out, ",\"view\":\"%s\"", flow_key(o->view));
     if (o->layer >= 0) {
         fprintf(out, ",\"layer\":%d,\"head\":%d,\"attention\":", o->layer, o->head);
-        json_matrix(out, trace_attn(t, o->layer, o->head), n);
+        json_matrix(out, mats, n);
         if (query >= 0) json_math(out, t, o, query);
     } else {
         fputs(",\"attention\":[", out);
@@ -223,7 +227,7 @@ static void json_dump(FILE *out, const Model *m, const CliOptions *o, const Toke
             fputs(l ? ",[" : "[", out);
             for (int h = 0; h < t->n_heads; h++) {
                 if (h) fputc(',', out);
-                json_matrix(out, trace_attn(t, l, h), n);
+                json_matrix(out, mats + ((size_t)l * t->n_heads + h) * n * n, n);
             }
             fputc(']', out);
         }
@@ -248,19 +252,40 @@ static void json_dump(FILE *out, const Model *m, const CliOptions *o, const Toke
     fputs("]}}\n", out);
 }
 
-/* What every head does on the text: its pattern and numbers, one line each. */
-static void heads_dump(FILE *out, const AttentionTrace *t)
+/* What every head does on the text: its pattern and numbers, one line each,
+ * with the model's induction score (induction.h; measured on its own
+ * sequence, without --ablate), whose tokens the comment line lists so that
+ * a reference can rebuild it: BOS r_0 .. r_{T-1}, then r_0 .. r_{T-1} again. */
+static int heads_dump(FILE *out, const Model *m, const AttentionTrace *t, char *err,
+                      size_t errlen)
 {
-    fprintf(out, "%5s %4s  %-14s %6s %6s %6s %6s %8s\n", "layer", "head", "pattern", "score",
-            "prev", "self", "first", "entropy");
+    float *induct = malloc((size_t)t->n_layers * t->n_heads * sizeof *induct);
+    InductionInfo info;
+    if (!induct) {
+        error_set(err, errlen, "out of memory");
+        return -1;
+    }
+    if (induction_measure(m, induct, &info, err, errlen)) {
+        free(induct);
+        return -1;
+    }
+    fprintf(out, "# induction: T=%d seed=%llu tokens %ld", info.T, (unsigned long long)info.seed,
+            (long)info.bos);
+    for (int j = 0; j < info.T; j++) fprintf(out, " %ld", (long)info.tokens[j]);
+    fputc('\n', out);
+    fprintf(out, "%5s %4s  %-14s %6s %6s %6s %6s %8s %7s\n", "layer", "head", "pattern", "score",
+            "prev", "self", "first", "entropy", "induct");
     for (int l = 0; l < t->n_layers; l++)
         for (int h = 0; h < t->n_heads; h++) {
             HeadStats hs;
             analysis_head(trace_attn(t, l, h), t->n_tokens, &hs);
-            fprintf(out, "%5d %4d  %-14s %6.3f %6.3f %6.3f %6.3f %8.3f\n", l, h,
+            analysis_set_induction(&hs, induct[(size_t)l * t->n_heads + h]);
+            fprintf(out, "%5d %4d  %-14s %6.3f %6.3f %6.3f %6.3f %8.3f %7.5f\n", l, h,
                     analysis_pattern_name(hs.pattern), hs.score, hs.prev, hs.self, hs.first,
-                    hs.entropy);
+                    hs.entropy, hs.induction);
         }
+    free(induct);
+    return 0;
 }
 
 /* --dump importance: every head's importance as a grid, layers down, heads
@@ -324,18 +349,48 @@ int cli_prune(FILE *out, const Model *m, const CliOptions *o, int k, char *err, 
 
 /* One head as CSV or SVG, labelled with the token pieces. */
 static int file_dump(FILE *out, const Model *m, const CliOptions *o, const Token *toks, int n,
-                     const AttentionTrace *t)
+                     const float *a)
 {
     const char **labels = malloc((size_t)n * sizeof *labels);
     if (!labels) return -1;
     for (int i = 0; i < n; i++) labels[i] = tokenizer_piece(m->tok, toks[i].id);
-    const float *a = trace_attn(t, o->layer, o->head);
     char title[300];
-    snprintf(title, sizeof title, "%s: layer %d, head %d", m->name, o->layer, o->head);
+    if (o->view == FLOW_ATTENTION)
+        snprintf(title, sizeof title, "%s: layer %d, head %d", m->name, o->layer, o->head);
+    else
+        snprintf(title, sizeof title, "%s: layer %d, head %d, %s", m->name, o->layer, o->head,
+                 flow_name(o->view));
     int rc = o->format == DUMP_CSV ? export_csv(out, labels, n, a)
                                    : export_svg(out, title, labels, n, a);
     free(labels);
     return rc;
+}
+
+/* The matrices --view asks for: one head's (n, n) with --layer/--head, else
+ * every head's (layer, head, n, n).  Attention is the trace's own (*OWNED
+ * stays NULL); the other views are computed into *OWNED. */
+static int view_matrices(const Model *m, const CliOptions *o, const AttentionTrace *t,
+                         const float **mats, float **owned, char *err, size_t errlen)
+{
+    size_t nn = (size_t)t->n_tokens * t->n_tokens, L = (size_t)t->n_layers;
+    *owned = NULL;
+    if (o->view == FLOW_ATTENTION) {
+        *mats = o->layer >= 0 ? trace_attn(t, o->layer, o->head) : t->attn;
+        return 0;
+    }
+    float *buf = malloc(((o->layer >= 0 ? 1 : L * t->n_heads) * nn + 1) * sizeof *buf);
+    int rc = buf ? 0 : -1;
+    if (rc == 0 && o->layer >= 0)
+        rc = flow_matrix(m, t, o->view, o->layer, o->head, buf);
+    for (size_t l = 0; rc == 0 && o->layer < 0 && l < L; l++)
+        rc = flow_layer(m, t, o->view, (int)l, buf + l * t->n_heads * nn);
+    if (rc) {
+        free(buf);
+        error_set(err, errlen, "--view %s: out of memory", flow_key(o->view));
+        return 1;
+    }
+    *mats = *owned = buf;
+    return 0;
 }
 
 int cli_check_head(const ModelConfig *c, int layer, int head, char *err, size_t errlen)
@@ -357,6 +412,16 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
     if (query && (o->layer < 0 || o->format != DUMP_JSON)) {
         error_set(err, errlen, "--query explains one head's row: use it with --dump json "
                                "--layer L --head H");
+        return 2;
+    }
+    if (query && o->view != FLOW_ATTENTION) {
+        error_set(err, errlen, "--query explains a head's attention weights: leave out --view %s",
+                  flow_key(o->view));
+        return 2;
+    }
+    if (o->view != FLOW_ATTENTION && (o->format == DUMP_HEADS || o->format == DUMP_IMPORTANCE)) {
+        error_set(err, errlen, "--view goes with --dump json, csv or svg, not --dump %s",
+                  o->format == DUMP_HEADS ? "heads" : "importance");
         return 2;
     }
     if (o->format == DUMP_HEADS && o->layer >= 0) {
@@ -405,10 +470,18 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
             return rc;
         }
     }
-    if (o->format == DUMP_JSON) json_dump(out, m, o, toks, (int)n, t, q);
-    else if (o->format == DUMP_HEADS) heads_dump(out, t);
-    else file_dump(out, m, o, toks, (int)n, t);
+    const float *mats = NULL;
+    float *owned = NULL;
+    if (o->format != DUMP_HEADS && view_matrices(m, o, t, &mats, &owned, err, errlen)) {
+        run_result_free(&r);
+        return 1;
+    }
+    if (o->format == DUMP_JSON) json_dump(out, m, o, toks, (int)n, t, mats, q);
+    else if (o->format == DUMP_HEADS) rc = heads_dump(out, m, t, err, errlen);
+    else file_dump(out, m, o, toks, (int)n, mats);
+    free(owned);
     run_result_free(&r);
+    if (rc) return 1;
     if (fflush(out) || ferror(out)) {
         error_set(err, errlen, "writing the dump failed: %s", strerror(errno));
         return 1;
@@ -423,8 +496,10 @@ static void json_cstr(FILE *out, const char *s)
 
 /* One measured step: where it looks, the numbers its caption quotes, the
  * caption itself. */
-static void json_lesson_step(FILE *out, const LessonStep *s, const LessonResult *r)
+static void json_lesson_step(FILE *out, const Model *m, const LessonStep *s,
+                             const LessonResult *r)
 {
+    int H = m->cfg.n_heads;
     fprintf(out, "{\"index\":%d,\"title\":", r->step + 1);
     json_cstr(out, s->title);
     fputs(",\"view\":", out);
@@ -465,6 +540,21 @@ static void json_lesson_step(FILE *out, const LessonStep *s, const LessonResult 
         }
         fputc(']', out);
     }
+    if (s->view == LESSON_VIEW_PRUNE) {
+        /* The heads as knocked out, in order, and after the first k of
+         * them (k = 0, 1, ...): loss, top-1 agreement, the next token. */
+        fputs(",\"prune\":{\"order\":[", out);
+        for (int k = 0; k < r->n_prune; k++)
+            fprintf(out, "%s[%d,%d]", k ? "," : "", r->prune_order[k] / H,
+                    r->prune_order[k] % H);
+        fputs("],\"loss\":[", out);
+        for (int k = 0; k <= r->n_prune; k++) fprintf(out, k ? ",%.6f" : "%.6f", r->prune_loss[k]);
+        fputs("],\"top1_same\":[", out);
+        for (int k = 0; k <= r->n_prune; k++) fprintf(out, k ? ",%d" : "%d", r->prune_top1[k]);
+        fputs("],\"next\":[", out);
+        for (int k = 0; k <= r->n_prune; k++) fprintf(out, k ? ",%d" : "%d", r->prune_next[k]);
+        fputs("]}", out);
+    }
     fputs(",\"caption\":[", out);
     for (int i = 0; i < r->n_caption; i++) {
         if (i) fputc(',', out);
@@ -492,7 +582,7 @@ int cli_lesson(FILE *out, const Model *m, char *err, size_t errlen)
     fputs(",\"steps\":[", out);
     for (int i = 0; i < n; i++) {
         if (i) fputc(',', out);
-        json_lesson_step(out, lesson_step(i), &r[i]);
+        json_lesson_step(out, m, lesson_step(i), &r[i]);
     }
     fputs("]}\n", out);
     free(r);

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "flow.h"
 #include "model.h"
 
 typedef enum { DUMP_JSON, DUMP_CSV, DUMP_SVG, DUMP_HEADS, DUMP_IMPORTANCE } DumpFormat;
@@ -24,6 +25,7 @@ typedef struct {
     const char *query_word; /* --query given as a word: its first occurrence */
     int bench_runs;  /* 0: automatic */
     const char *ablate; /* --ablate "L.H[,L.H...]": heads to knock out, or NULL */
+    FlowKind view;   /* --view: what --dump json/csv/svg prints (flow.h) */
 } CliOptions;
 
 int cli_info(FILE *out, const Model *m, char *err, size_t errlen);

@@ -63,7 +63,9 @@ static void usage(FILE *out)
           "  -d, --dump FORMAT      run the model on the text and print its attention:\n"
           "                         json (every layer and head, or one with --layer/--head)\n"
           "                         csv or svg (one head, needs --layer and --head)\n"
-          "                         or heads (what each head does: pattern and numbers)\n"
+          "                         or heads (what each head does: pattern and numbers,\n"
+          "                         and induct, its induction score on a repeated random\n"
+          "                         sequence)\n"
           "                         or importance (each head's cost to the text's loss\n"
           "                         when knocked out, nats per token, as a grid)\n"
           "      --lesson           open the explorer on the guided lesson (n/p steps, Esc\n"
@@ -85,6 +87,12 @@ static void usage(FILE *out)
           "                         one head adds its row's math (q·k, scaled, weight per key)\n"
           "      --ablate L.H,...   with --dump: knock these heads out (layer.head, from 0):\n"
           "                         their outputs are zeroed before the output projection\n"
+          "      --view VIEW        with --dump json, csv or svg: what the matrices show:\n"
+          "                         attention (the softmax weights, the default), rollout\n"
+          "                         (heads averaged with the residual, multiplied through\n"
+          "                         the layers up to this one) or values (weights times\n"
+          "                         the size of the value each moves, |a W_O v|, rows\n"
+          "                         normalised)\n"
           "      --runs N           timed passes per size for --bench, after one untimed\n"
           "                         warm-up (default: automatic)\n"
           "  -c, --config FILE      settings file (default: $XDG_CONFIG_HOME/attnscope/config.ini)\n"
@@ -245,7 +253,7 @@ static int explore(const Model *m, const CliOptions *o, const Config *cfg, int h
 
 int main(int argc, char **argv)
 {
-    enum { OPT_RUNS = 256, OPT_VALUES, OPT_LESSON, OPT_ABLATE, OPT_PRUNE };
+    enum { OPT_RUNS = 256, OPT_VALUES, OPT_LESSON, OPT_ABLATE, OPT_PRUNE, OPT_VIEW };
     static const struct option longopts[] = {
         {"info", no_argument, NULL, 'i'},        {"dump", required_argument, NULL, 'd'},
         {"bench", no_argument, NULL, 'b'},       {"model", required_argument, NULL, 'm'},
@@ -258,11 +266,13 @@ int main(int argc, char **argv)
         {"lesson", no_argument, NULL, OPT_LESSON},
         {"ablate", required_argument, NULL, OPT_ABLATE},
         {"prune", required_argument, NULL, OPT_PRUNE},
+        {"view", required_argument, NULL, OPT_VIEW},
         {"help", no_argument, NULL, 'h'},        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     CliOptions o = {.text = NULL, .layer = -1, .head = -1, .query = -1, .format = DUMP_JSON};
     int info = 0, dump = 0, bench = 0, lesson = 0, prune = 0, values = 0, have_palette = 0, have_query = 0;
+    int have_view = 0;
     Palette palette = PALETTE_AUTO;
     const char *text_file = NULL, *config_path = NULL;
     int c;
@@ -298,6 +308,14 @@ int main(int argc, char **argv)
             break;
         case OPT_VALUES: values = 1; break;
         case OPT_ABLATE: o.ablate = optarg; break;
+        case OPT_VIEW:
+            if (flow_parse(optarg, &o.view)) {
+                fprintf(stderr, "attnscope: --view takes attention, rollout or values, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            have_view = 1;
+            break;
         case OPT_PRUNE:
             if (parse_int(optarg, 1, INT_MAX, &prune)) {
                 fprintf(stderr, "attnscope: --prune takes a number of heads from 1, not '%s'\n",
@@ -349,6 +367,11 @@ int main(int argc, char **argv)
     }
     if (o.ablate && (!dump || lesson || o.format == DUMP_IMPORTANCE)) {
         fprintf(stderr, "attnscope: --ablate goes with --dump (e.g. --dump json --ablate 0.2)\n");
+        return 2;
+    }
+    if (have_view && (!dump || lesson || o.format == DUMP_HEADS || o.format == DUMP_IMPORTANCE)) {
+        fprintf(stderr, "attnscope: --view goes with --dump json, csv or svg (e.g. --dump json "
+                        "--view rollout)\n");
         return 2;
     }
     if (lesson && dump && o.format != DUMP_JSON) {

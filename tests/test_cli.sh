@@ -211,7 +211,7 @@ run --model "$model" --text-file "$tmp/latin1.txt" --dump json --layer 0 --head 
 [ $rc -eq 0 ] && grep -q '"text":"caf\\ufffd \\ufffd\\ufffd ok"' "$tmp/out" && grep -q '<0xFF>' "$tmp/out"
 ok $? "invalid UTF-8 text gives byte tokens and valid JSON escapes"
 
-# --lesson: the steps measured headless, as one JSON object of 7 steps on
+# --lesson: the steps measured headless, as one JSON object of 8 steps on
 # the bundled model; alone it opens the explorer, which without a terminal
 # is the explorer's one-line refusal, exit 2 (tests/test_tui_lesson.sh
 # drives the lesson itself).
@@ -220,9 +220,9 @@ XDG_CONFIG_HOME=$tmp/none ATTNSCOPE_MODEL= "$bin" --lesson --dump json >"$tmp/le
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = d["steps"]
-assert len(s) == 7 and [x["index"] for x in s] == list(range(1, 8))
+assert len(s) == 8 and [x["index"] for x in s] == list(range(1, 9))
 views = [x["view"] for x in s]
-assert views == ["row", "qkv", "softmax", "mask", "heads", "cost", "twin"], views
+assert views == ["row", "qkv", "softmax", "mask", "heads", "cost", "prune", "twin"], views
 for x in s:
     assert 1 <= len(x["caption"]) <= 3 and all(len(l) <= 78 for l in x["caption"])
     for k in ("title", "sentence", "layer", "head", "query", "query_word", "key", "key_word",
@@ -230,11 +230,19 @@ for x in s:
         assert k in x, k
 assert s[0]["query_word"] == "it" and s[0]["key_word"] == "cat" and s[0]["found"] is True
 assert s[0]["numbers"]["w_target"] > s[0]["numbers"]["w_competitor"]
-assert (s[6]["layer"], s[6]["head"]) == (s[0]["layer"], s[0]["head"])
+assert (s[7]["layer"], s[7]["head"]) == (s[0]["layer"], s[0]["head"])
+# The pruning step: every head once, the curve one longer, k5 consistent with it.
+p, nb = s[6]["prune"], s[6]["numbers"]
+assert len(p["order"]) == nb["heads"] == 30 and len({tuple(h) for h in p["order"]}) == 30
+assert len(p["loss"]) == len(p["top1_same"]) == len(p["next"]) == 31
+assert p["top1_same"][0] == nb["positions"] == 11
+k5 = int(nb["k5"])
+assert all(l <= p["loss"][0] * 1.05 for l in p["loss"][:k5 + 1])
+assert k5 == 30 or p["loss"][k5 + 1] > p["loss"][0] * 1.05
 PY
-ok $? "--lesson --dump json prints 7 measured steps as JSON (step 1: it -> cat)"
+ok $? "--lesson --dump json prints 8 measured steps as JSON (step 1: it -> cat; step 7 the pruning curve)"
 run --model "$model" --lesson --dump json
-[ $rc -eq 0 ] && [ "$(grep -o '"index":' "$tmp/out" | wc -l)" -eq 7 ]
+[ $rc -eq 0 ] && [ "$(grep -o '"index":' "$tmp/out" | wc -l)" -eq 8 ]
 ok $? "--lesson --dump json runs on ref260K too"
 run --model "$model" --lesson
 [ $rc -eq 2 ] && [ ! -s "$tmp/out" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&

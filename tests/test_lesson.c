@@ -17,6 +17,7 @@
 
 #include "analysis.h"
 #include "forward.h"
+#include "importance.h"
 #include "lesson.h"
 #include "model.h"
 #include "tap.h"
@@ -279,24 +280,61 @@ static void test_bundled(const Model *m, const char *srcdir)
     is_int(num(&r[5], "n"), n, "step 6: n is the token count");
     ok(num(&r[5], "ms") > 0, "step 6: the pass was timed (%.3f ms)", num(&r[5], "ms"));
 
-    /* Step 7: both sentences in step 1's head. */
-    ok(r[6].layer == r[0].layer && r[6].head == r[0].head, "step 7 uses step 1's head");
+    /* Step 7: the heads knocked out cumulatively, least important first:
+     * the order is --prune's (importance_measure, ties to the lower head) and
+     * each point of the curve is importance_prune's of that many heads (the
+     * path test_importance_reference.sh checks against float64). */
+    {
+        Importance imp;
+        char err_buf[256];
+        const LessonResult *p7 = &r[6];
+        int all = m->cfg.n_layers * m->cfg.n_heads;
+        is_int(p7->n_prune, all, "step 7 ranks every head");
+        if (importance_measure(m, s1->sentence, strlen(s1->sentence), &imp, err_buf,
+                               sizeof err_buf) == 0) {
+            unsigned char *mask = malloc((size_t)all);
+            int counts[] = {1, 5, all / 2, all}, same_order = 1;
+            for (size_t x = 0; x < sizeof counts / sizeof counts[0]; x++) {
+                PruneReport pr;
+                int kk = counts[x];
+                if (!mask || importance_prune(m, s1->sentence, strlen(s1->sentence), &imp, kk,
+                                              mask, &pr, err_buf, sizeof err_buf))
+                    break;
+                for (int c = 0; c < kk; c++) same_order &= mask[p7->prune_order[c]] == 1;
+                is_near(p7->prune_loss[kk], pr.loss_after, 1e-5,
+                        "step 7: loss with %d heads out is --prune %d's (%.4f)", kk, kk,
+                        pr.loss_after);
+                is_int(p7->prune_top1[kk], pr.top1_same, "step 7: top-1 kept with %d heads out", kk);
+                if (x == 0) is_near(p7->prune_loss[0], pr.loss_before, 1e-5, "step 7: loss intact");
+            }
+            ok(same_order, "step 7 knocks the heads out in --prune's order");
+            free(mask);
+            importance_free(&imp);
+        }
+        int k5 = (int)num(p7, "k5");
+        ok(k5 >= 0 && k5 <= p7->n_prune && p7->prune_loss[k5] <= 1.05 * p7->prune_loss[0] &&
+               (k5 == p7->n_prune || p7->prune_loss[k5 + 1] > 1.05 * p7->prune_loss[0]),
+           "step 7's k5 (%d) is the first count whose next one passes +5%%", k5);
+    }
+
+    /* Step 8: both sentences in step 1's head. */
+    ok(r[7].layer == r[0].layer && r[7].head == r[0].head, "step 8 uses step 1's head");
     Token *ttoks;
     size_t tn;
-    AttentionTrace *tt = run(m, lesson_step(6)->twin, &ttoks, &tn);
+    AttentionTrace *tt = run(m, lesson_step(7)->twin, &ttoks, &tn);
     if (tt) {
         int ti0, ti1, tc0, tc1;
-        word_tokens(lesson_step(6)->twin, ttoks, tn, "it", &ti0, &ti1);
-        word_tokens(lesson_step(6)->twin, ttoks, tn, "cat", &tc0, &tc1);
-        const float *trow = trace_attn(tt, r[6].layer, r[6].head) + (size_t)ti0 * tn;
+        word_tokens(lesson_step(7)->twin, ttoks, tn, "it", &ti0, &ti1);
+        word_tokens(lesson_step(7)->twin, ttoks, tn, "cat", &tc0, &tc1);
+        const float *trow = trace_attn(tt, r[7].layer, r[7].head) + (size_t)ti0 * tn;
         double twc = 0;
         for (int j = tc0; j <= tc1; j++) twc += trow[j];
-        is_near(num(&r[6], "twin_w_target"), twc, 1e-6,
-                "step 7's twin is measured in the same head (cat %.3f)", twc);
-        is_near(num(&r[6], "twin_w_key"), trow[r[6].twin_key], 1e-6,
-                "step 7's twin key weight is the trace's");
-        is_near(num(&r[6], "w_target"), num(&r[0], "w_target"), 1e-9,
-                "step 7's original matches step 1");
+        is_near(num(&r[7], "twin_w_target"), twc, 1e-6,
+                "step 8's twin is measured in the same head (cat %.3f)", twc);
+        is_near(num(&r[7], "twin_w_key"), trow[r[7].twin_key], 1e-6,
+                "step 8's twin key weight is the trace's");
+        is_near(num(&r[7], "w_target"), num(&r[0], "w_target"), 1e-9,
+                "step 8's original matches step 1");
         free(ttoks);
         trace_free(tt);
     }
@@ -364,7 +402,7 @@ static void test_not_found(const Model *m, const char *name, const char *text)
 int main(void)
 {
     char err[512] = "";
-    is_int(lesson_step_count(), 7, "seven steps");
+    is_int(lesson_step_count(), 8, "eight steps");
     int table_ok = 1;
     for (int i = 0; i < lesson_step_count(); i++) {
         const LessonStep *s = lesson_step(i);
@@ -372,7 +410,7 @@ int main(void)
                     && strcmp(lesson_view_name(s->view), "?") != 0
                     && (s->view != LESSON_VIEW_TWIN || s->twin);
     }
-    ok(table_ok && lesson_step(7) == NULL && lesson_step(-1) == NULL,
+    ok(table_ok && lesson_step(8) == NULL && lesson_step(-1) == NULL,
        "every step has a title, sentence, view and caption; out of range is NULL");
 
     const char *srcdir = getenv("ATTNSCOPE_SRCDIR");
@@ -382,7 +420,7 @@ int main(void)
     Model *m = NULL;
     if (access(path, R_OK) == 0 && model_open(&m, path, err, sizeof err) == 0) {
         LessonResult *r = malloc(sizeof *r);
-        ok(lesson_measure(m, 7, r, err, sizeof err) == -1 && strstr(err, "no step 8"),
+        ok(lesson_measure(m, 8, r, err, sizeof err) == -1 && strstr(err, "no step 9"),
            "a step out of range is an error with a message");
         free(r);
         test_bundled(m, srcdir);

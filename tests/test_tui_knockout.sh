@@ -10,8 +10,10 @@
 #   showed before the knock-out; the overview marks both heads ×; R brings
 #   every head back (meter gone, hints back, no ×); K on the layer mean
 #   explains itself; i in the overview shows each head's importance as
-#   `--dump importance` measures it (to 2 decimals); 40x12 survives K and R;
-#   q exits 0 with nothing on stderr.
+#   `--dump importance` measures it (to 2 decimals); in the lesson's step 7
+#   + and - knock out the step's ranked heads one at a time, the meter at
+#   the curve `--lesson --dump json` measured, and the next step brings them
+#   back; 40x12 survives K and R; q exits 0 with nothing on stderr.
 . "$(dirname "$0")/tui/lib.sh"
 
 if ! command -v tmux >/dev/null 2>&1; then
@@ -115,6 +117,34 @@ check $? "K on the layer mean says to pick a head, and knocks nothing out"
 ! grep -q 'heads off' "$tmp/screen"
 check $? "... no meter"
 quits "q after the knock-outs exits 0"
+
+# --- the lesson's step 7: + and - -------------------------------------------------
+XDG_CONFIG_HOME=$tmp/none ATTNSCOPE_MODEL= "$bin" --lesson --dump json >"$tmp/lesson.json" 2>/dev/null
+awk '{ gsub(/\{"index":/, "\n&"); print }' "$tmp/lesson.json" | grep '^{"index":7,' >"$tmp/step7"
+order=$(grep -o '"order":\[[^]]*\]\(,\[[^]]*\]\)*' "$tmp/step7" | sed 's/"order":\[//; s/\],\[/ /g; s/[][]//g; s/,/./g')
+loss=$(grep -o '"loss":\[[^]]*\]' "$tmp/step7" | sed 's/"loss":\[//; s/\]//; s/,/ /g')
+top1=$(grep -o '"top1_same":\[[^]]*\]' "$tmp/step7" | sed 's/"top1_same":\[//; s/\]//; s/,/ /g')
+set -- $order; o1=$1 o2=$2
+set -- $loss; L0=$(printf '%.2f' "$1") L2=$(printf '%.2f' "$3")
+set -- $top1; T2=$3
+[ -n "$o2" ] && [ -n "$L2" ] && [ -n "$T2" ]
+ok $? "--lesson --dump json: step 7's order and curve ($o1, $o2 first; loss $L0 -> $L2 with two out)"
+start 80 24 $ui -- --lesson
+wait_for '^ Lesson 1/8 ' && keys n n n n n n && wait_for '^ Lesson 7/8 · Many heads are redundant' &&
+    wait_for '^│▶  0  -'
+check $? "the lesson's step 7 opens on its table, the cursor on 0 heads out"
+keys +
+wait_for '^ 1/30 heads off' && keys + && wait_for "^ 2/30 heads off · loss $L0 → $L2 · top-1 same $T2/11" &&
+    [ "$(side_cell "${o1%.*}" "${o1#*.}")" = x ] && [ "$(side_cell "${o2%.*}" "${o2#*.}")" = x ] &&
+    grep -q '^│▶  2  ' "$tmp/screen"
+check $? "+ +: the step's first two heads ($o1, $o2) out, marked ×, the meter at the curve's point 2, the cursor on row 2"
+keys -
+wait_for '^ 1/30 heads off' && grep -q '^│▶  1  ' "$tmp/screen"
+check $? "-: one head back in, the cursor on row 1"
+keys n
+wait_for '^ Lesson 8/8 ' && wait_gone 'heads off'
+check $? "n: the next step brings the step's heads back in"
+quits "q in the lesson exits 0"
 
 # --- a tiny terminal -----------------------------------------------------------------
 start 40 12 $ui -- --model "$bundled" -t "'$text'"

@@ -24,7 +24,7 @@ fi
 ref=$(cd "$shared/models" 2>/dev/null && pwd)/ref260K.gguf
 [ -f "$ref" ] || ref=""
 ui="TERM=xterm-256color LANG=C.UTF-8 XDG_CONFIG_HOME=$tmp/none ATTNSCOPE_MODEL="
-steps=7
+steps=8
 # check STATUS DESCRIPTION: ok, and after a failure the screen judged.
 check() { ok "$1" "$2"; [ "$1" -eq 0 ] || sed 's/^/# | /' "$tmp/screen"; }
 
@@ -192,9 +192,17 @@ check_panel() {
         check $? "$label step 6: the cost panel shows n = $ntok tokens and $n2 cells a head"
         ;;
     7)
+        loss0=$(printf '%.2f' "$(jnum loss0 <"$tmp/step")")
+        first=$(grep -o '"order":\[\[[0-9]*,[0-9]*\]' "$tmp/step" | sed 's/.*\[\([0-9]*\),\([0-9]*\)\]/\1.\2/')
+        printf '%s\n' "$top" | grep -q "^┌ heads out, least important first · + more, - back ─" &&
+            ascii | grep -Eq "^\|> +0  -  +$(re "$loss0") +\+0\.0%" &&
+            ascii | grep -Eq "^\| +1  $(re "$first") +[0-9]"
+        check $? "$label step 7: the pruning table, intact loss $loss0 on row 0 (the cursor), head $first first out"
+        ;;
+    8)
         twin=$(jstr twin <"$tmp/step") tw=$(printf '%.2f' "$(jnum twin_w_target <"$tmp/step")")
         grep -Fq -- "$twin" "$tmp/screen" && grep -q "^│.*[^0-9.]$(re "$tw")\([^0-9]\|\$\)" "$tmp/screen"
-        check $? "$label step 7: the twin sentence is shown ($twin), with its weight on \"$kw\" ($tw)"
+        check $? "$label step 8: the twin sentence is shown ($twin), with its weight on \"$kw\" ($tw)"
         ;;
     esac
 }

@@ -70,7 +70,7 @@ wait_for '↑ 1 more' && ! grep -q '│ The main view ' "$tmp/screen" &&
 ok $? "80x24 ↓: the help scrolls a line ('↑ 1 more', one fewer below)"
 
 keys End
-wait_for 'the head on screen \(heads list\)' && ! grep -q '↓ [0-9]* more' "$tmp/screen" &&
+wait_for 'this head; × knocked out \(K\)' && ! grep -q '↓ [0-9]* more' "$tmp/screen" &&
     [ "$(more_above)" -eq "$below" ]
 ok $? "80x24 End: the last row of the help (the legend's) is shown, '↑ $below more' above it"
 

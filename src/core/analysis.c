@@ -7,6 +7,22 @@
 #define PATTERN_MASS 0.5f
 #define PATTERN_BROAD_ENTROPY 0.75f
 
+/* The label the sentence's numbers give (n >= 2), and its score. */
+static void sentence_pattern(HeadStats *out)
+{
+    HeadPattern best = PATTERN_PREVIOUS;
+    float mass = out->prev;
+    if (out->self > mass) best = PATTERN_SELF, mass = out->self;
+    if (out->first > mass) best = PATTERN_FIRST, mass = out->first;
+    if (mass >= PATTERN_MASS) {
+        out->pattern = best;
+        out->score = mass;
+    } else {
+        out->pattern = out->entropy >= PATTERN_BROAD_ENTROPY ? PATTERN_BROAD : PATTERN_CONTENT;
+        out->score = out->entropy;
+    }
+}
+
 void analysis_head(const float *a, int n, HeadStats *out)
 {
     double prev = 0, self = 0, first = 0, ent = 0;
@@ -26,21 +42,23 @@ void analysis_head(const float *a, int n, HeadStats *out)
     out->self = (float)(self / m);
     out->first = n_first ? (float)(first / n_first) : 0.0f;
     out->entropy = (float)(ent / m);
+    out->induction = NAN;
     if (n < 2) { /* one token: nothing to choose between */
         out->pattern = PATTERN_CONTENT;
         out->score = 0;
         return;
     }
-    HeadPattern best = PATTERN_PREVIOUS;
-    float mass = out->prev;
-    if (out->self > mass) best = PATTERN_SELF, mass = out->self;
-    if (out->first > mass) best = PATTERN_FIRST, mass = out->first;
-    if (mass >= PATTERN_MASS) {
-        out->pattern = best;
-        out->score = mass;
-    } else {
-        out->pattern = out->entropy >= PATTERN_BROAD_ENTROPY ? PATTERN_BROAD : PATTERN_CONTENT;
-        out->score = out->entropy;
+    sentence_pattern(out);
+}
+
+void analysis_set_induction(HeadStats *hs, float induction)
+{
+    hs->induction = induction;
+    if (hs->pattern == PATTERN_INDUCTION) sentence_pattern(hs); /* a second score */
+    if (hs->pattern != PATTERN_PREVIOUS && hs->pattern != PATTERN_SELF &&
+        induction >= ANALYSIS_INDUCTION_MIN) {
+        hs->pattern = PATTERN_INDUCTION;
+        hs->score = induction;
     }
 }
 
@@ -51,6 +69,7 @@ const char *analysis_pattern_name(HeadPattern p)
     case PATTERN_SELF: return "self";
     case PATTERN_FIRST: return "first-token";
     case PATTERN_BROAD: return "broad";
+    case PATTERN_INDUCTION: return "induction";
     default: return "content";
     }
 }
@@ -62,6 +81,7 @@ const char *analysis_pattern_short(HeadPattern p)
     case PATTERN_SELF: return "self";
     case PATTERN_FIRST: return "first";
     case PATTERN_BROAD: return "broad";
+    case PATTERN_INDUCTION: return "induct";
     default: return "content";
     }
 }

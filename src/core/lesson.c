@@ -11,6 +11,7 @@
 #include "attention.h"
 #include "error.h"
 #include "forward.h"
+#include "importance.h"
 #include "run.h"
 #include "trace.h"
 
@@ -112,6 +113,20 @@ static const LessonStep steps[] = {
         },
     },
     {
+        .title = "Many heads are redundant",
+        .sentence = CAT_SENTENCE,
+        .view = LESSON_VIEW_PRUNE,
+        .chooser = LESSON_CHOOSE_TARGET,
+        .query_word = "it", .target_word = "cat", .competitor_word = "mat",
+        .caption = {
+            "Knocked out one by one, least important first: {k5} of {heads} heads "
+            "go before",
+            "the loss rises 5% ({loss0} -> {loss_k5} nats); the top-1 next word "
+            "is kept at {top1_k5}/{positions}.",
+            "+ knocks out the next head, - brings it back: watch the prediction.",
+        },
+    },
+    {
         .title = "Pattern matching, not understanding",
         .sentence = CAT_SENTENCE,
         .twin = TWIN_SENTENCE,
@@ -142,7 +157,7 @@ const LessonStep *lesson_step(int i)
 const char *lesson_view_name(LessonView v)
 {
     static const char *const names[] = {"row", "qkv", "softmax", "mask", "heads", "cost",
-                                        "twin"};
+                                        "twin", "prune"};
     return (unsigned)v < sizeof names / sizeof names[0] ? names[v] : "?";
 }
 
@@ -154,6 +169,7 @@ const char *lesson_role_gloss(HeadPattern p)
     case PATTERN_FIRST: return "rests on the first token when nothing else fits (a sink)";
     case PATTERN_BROAD: return "spreads its weight over many words: an average of context";
     case PATTERN_CONTENT: return "picks words by what they are: depends on the sentence";
+    case PATTERN_INDUCTION: return "finds an earlier copy of the word and reads what followed it";
     }
     return "";
 }
@@ -360,6 +376,68 @@ static void choose_head(const AttentionTrace *t, int q, int t0, int t1, int c0, 
     r->found = best_wins && best >= LESSON_MIN_WEIGHT;
 }
 
+static int argmax(const float *x, int n)
+{
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (x[i] > x[best]) best = i;
+    return best;
+}
+
+/* The PRUNE step: rank the heads by importance on TEXT, then knock out the
+ * first k of them for k = 1 .. n_prune, measuring each (lesson.h). */
+static int measure_prune(const Model *m, const char *text, const AttentionTrace *intact,
+                         const Token *toks, int n, LessonResult *r, char *err, size_t errlen)
+{
+    int H = m->cfg.n_heads, cells = m->cfg.n_layers * H;
+    if (n < 2) {
+        error_set(err, errlen, "knocking heads out is measured on the next tokens: "
+                               "the text needs at least two tokens");
+        return -1;
+    }
+    Importance imp;
+    if (importance_measure(m, text, strlen(text), &imp, err, errlen)) return -1;
+    int *top1 = malloc((size_t)n * 2 * sizeof *top1);
+    unsigned char *mask = calloc((size_t)cells, 1);
+    int rc = -1;
+    if (!top1 || !mask) {
+        error_set(err, errlen, "lesson: out of memory");
+        goto out;
+    }
+    /* Least important first; ties to the lower layer.head (--prune's order). */
+    r->n_prune = cells < LESSON_MAX_HEADS ? cells : LESSON_MAX_HEADS;
+    for (int k = 0; k < r->n_prune; k++) {
+        int best = -1;
+        for (int c = 0; c < cells; c++)
+            if (!mask[c] && (best < 0 || imp.delta[c] < imp.delta[best])) best = c;
+        r->prune_order[k] = best;
+        mask[best] = 1;
+    }
+    memset(mask, 0, (size_t)cells);
+    int *base = top1 + n;
+    r->prune_positions = n - 1;
+    r->prune_loss[0] = (float)importance_loss(m, intact, toks, n, base);
+    r->prune_top1[0] = n - 1;
+    r->prune_next[0] = argmax(intact->logits_last, intact->vocab);
+    for (int k = 1; k <= r->n_prune; k++) {
+        mask[r->prune_order[k - 1]] = 1;
+        RunRequest req = {.text = text, .len = strlen(text), .ablate = mask};
+        RunResult rr;
+        if (run_text(m, &req, &rr, err, errlen)) goto out;
+        r->prune_loss[k] = (float)importance_loss(m, rr.trace, toks, n, top1);
+        r->prune_top1[k] = 0;
+        for (int i = 0; i < n - 1; i++) r->prune_top1[k] += top1[i] == base[i];
+        r->prune_next[k] = argmax(rr.trace->logits_last, rr.trace->vocab);
+        run_result_free(&rr);
+    }
+    rc = 0;
+out:
+    free(top1);
+    free(mask);
+    importance_free(&imp);
+    return rc;
+}
+
 int lesson_measure(const Model *m, int i, LessonResult *out, char *err, size_t errlen)
 {
     return lesson_measure_text(m, i, NULL, out, err, errlen);
@@ -481,7 +559,7 @@ int lesson_measure_trace(const Model *m, int i, const char *text, const Token *t
         add_number(out, "masked", (double)n * (n - 1) / 2, 0);
         break;
     case LESSON_VIEW_HEADS: {
-        int count[PATTERN_CONTENT + 1] = {0};
+        int count[PATTERN_INDUCTION + 1] = {0};
         for (int h = 0; h < t->n_heads && h < LESSON_MAX_HEADS; h++) {
             LessonHeadRow *hr = &out->heads[out->n_head_rows++];
             HeadStats hs;
@@ -511,6 +589,24 @@ int lesson_measure_trace(const Model *m, int i, const char *text, const Token *t
         add_number(out, "cells", (double)n * n * t->n_heads * t->n_layers, 0);
         add_number(out, "ms", p.ms, 2);
         break;
+    case LESSON_VIEW_PRUNE: {
+        /* Measured on the intact model, whatever the explorer knocked out. */
+        const AttentionTrace *intact = t;
+        if (t->ablated && pass_run(m, s->sentence, &tw, err, errlen)) goto fail;
+        if (t->ablated) intact = tw.t;
+        if (measure_prune(m, s->sentence, intact, toks, n, out, err, errlen)) goto fail;
+        int k5 = 0;
+        double limit = out->prune_loss[0] * 1.05;
+        while (k5 < out->n_prune && out->prune_loss[k5 + 1] <= limit) k5++;
+        add_number(out, "heads", heads_total, 0);
+        add_number(out, "k5", k5, 0);
+        add_number(out, "loss0", out->prune_loss[0], 2);
+        add_number(out, "loss_k5", out->prune_loss[k5], 2);
+        add_number(out, "top1_k5", out->prune_top1[k5], 0);
+        add_number(out, "positions", out->prune_positions, 0);
+        pass_free(&tw);
+        break;
+    }
     case LESSON_VIEW_TWIN: {
         if (pass_run(m, s->twin, &tw, err, errlen)) goto fail;
         int tq0, tq1, tt0, tt1, tc0, tc1;

@@ -39,6 +39,7 @@ typedef enum {
     LESSON_VIEW_HEADS,   /* every head of the layer for the query, with its role */
     LESSON_VIEW_COST,    /* n, n^2 cells, time of a pass */
     LESSON_VIEW_TWIN,    /* the sentence and its noun-swapped twin, same head */
+    LESSON_VIEW_PRUNE,   /* heads knocked out one by one, least important first */
 } LessonView;
 
 /* How a step picks its head, query and key. */
@@ -105,6 +106,18 @@ typedef struct {
     int twin_query;          /* LESSON_VIEW_TWIN: the query word's first token in the twin */
     int twin_key;            /* and its strongest key there (else both -1) */
     char twin_key_word[LESSON_WORD_BYTES];
+    /* LESSON_VIEW_PRUNE: every head (at most LESSON_MAX_HEADS) ranked by its
+     * importance on the sentence (importance.h), least important first, as
+     * layer*n_heads+head; and with the first k of them knocked out (k = 0 ..
+     * n_prune): the next-token loss (nats per token), the positions whose
+     * most probable next token is the intact model's, and the most probable
+     * token after the sentence.  One-shot: the ranking is not re-measured as
+     * heads go. */
+    int n_prune, prune_positions;
+    int prune_order[LESSON_MAX_HEADS];
+    float prune_loss[LESSON_MAX_HEADS + 1];
+    int prune_top1[LESSON_MAX_HEADS + 1];
+    int prune_next[LESSON_MAX_HEADS + 1];
     char caption[LESSON_CAPTION_LINES][LESSON_CAPTION_COLUMNS * 4 + 1];
     int n_caption;
     int clipped;             /* a filled line was longer than 78 columns and was cut */
@@ -113,7 +126,7 @@ typedef struct {
 int lesson_step_count(void);
 /* Step I (from 0), or NULL when out of range. */
 const LessonStep *lesson_step(int i);
-/* "row", "qkv", "softmax", "mask", "heads", "cost", "twin". */
+/* "row", "qkv", "softmax", "mask", "heads", "cost", "twin", "prune". */
 const char *lesson_view_name(LessonView v);
 /* A one-line plain-words gloss of a head role, for the HEADS step. */
 const char *lesson_role_gloss(HeadPattern p);

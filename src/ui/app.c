@@ -82,6 +82,7 @@ static void (*const lesson_panels[])(WINDOW *, const ViewData *) = {
     [LESSON_VIEW_HEADS] = lesson_heads_view_draw,
     [LESSON_VIEW_COST] = lesson_cost_view_draw,
     [LESSON_VIEW_TWIN] = lesson_twin_view_draw,
+    [LESSON_VIEW_PRUNE] = lesson_prune_view_draw,
 };
 
 static int make_pipe(int fds[2])
@@ -479,6 +480,30 @@ static void layout_changed(App *a)
     a->st.help_page = help > 1 ? help : 1;
 }
 
+/* + or - in the pruning step: the step's first prune_k heads (least
+ * important first, as measured on this sentence) knocked out, the rest in. */
+static void apply_prune(App *a)
+{
+    AppState *st = &a->st;
+    const WorkResult *r = &a->scene.res;
+    const LessonResult *lr = a->scene.have && r->lesson_step == st->lesson ? r->lesson : NULL;
+    if (!lr || lr->n_prune < 1) {
+        st->prune_k = 0;
+        set_message(a, "the heads' ranking is still being measured");
+        return;
+    }
+    if (st->prune_k > lr->n_prune) {
+        st->prune_k = lr->n_prune;
+        set_message(a, "every head is out: - brings the last one back");
+        return;
+    }
+    memset(st->ablate, 0, (size_t)st->n_layers * st->n_heads);
+    for (int k = 0; k < st->prune_k; k++) st->ablate[lr->prune_order[k]] = 1;
+    st->n_ablated = st->prune_k;
+    st->text_gen++;
+    a->submit_pending = true;
+}
+
 /* Under w a row is a word: the cursors step over words, not pieces, and
  * stand on a word's first piece (a word's row is its pieces' mean, so any
  * piece would show the same).  OLD_Q and OLD_K: before the action. */
@@ -522,6 +547,7 @@ static void handle_key(App *a, const TermKeyKey *k)
     if (need & NEED_FULL) clearok(curscr, TRUE);
     if (need & NEED_SAVE) save_view(a);
     if (need & NEED_SEARCH) find_word(a);
+    if (need & NEED_PRUNE) apply_prune(a);
     if (need & NEED_LESSON) {
         /* Measure the new step, even on the same text; leaving: nothing. */
         a->lesson_apply = a->st.lesson;

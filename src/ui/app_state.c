@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow.h"
 #include "lesson.h"
 
 int app_state_init(AppState *s, int n_layers, int n_heads, const char *text, size_t len)
@@ -92,6 +93,17 @@ static unsigned set_text(AppState *s, const char *text)
     return NEED_DRAW | NEED_FORWARD;
 }
 
+/* Every head back in; NEED_FORWARD when any was out. */
+static unsigned restore_heads(AppState *s)
+{
+    s->prune_k = 0;
+    if (!s->n_ablated) return 0;
+    memset(s->ablate, 0, (size_t)s->n_layers * s->n_heads);
+    s->n_ablated = 0;
+    s->text_gen++;
+    return NEED_DRAW | NEED_FORWARD;
+}
+
 /* Step I: its sentence when entering the lesson or when it differs from
  * the step before's (a step that shares it keeps the student's edits), the
  * panels that would hide the step's own view closed. */
@@ -100,6 +112,8 @@ static unsigned lesson_go(AppState *s, int i)
     const LessonStep *to = lesson_step(i), *from = lesson_step(s->lesson);
     if (!to) return 0;
     unsigned need = NEED_DRAW | NEED_ROW | NEED_LESSON;
+    /* The heads the pruning step knocked out go back in as it is left. */
+    if (from && from->view == LESSON_VIEW_PRUNE && s->prune_k) need |= restore_heads(s);
     if (!from || strcmp(from->sentence, to->sentence) != 0) need |= set_text(s, to->sentence);
     s->lesson = s->lesson_last = i;
     s->mode = MODE_LESSON;
@@ -245,7 +259,7 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
     case ACT_LAYER_PREV:
         s->layer = (s->layer + (a == ACT_LAYER_NEXT ? 1 : s->n_layers - 1)) % s->n_layers;
         return NEED_DRAW | NEED_ROW;
-    case ACT_TOGGLE_MEAN: s->mean = !s->mean; return NEED_DRAW | NEED_ROW;
+    case ACT_TOGGLE_MEAN: s->mean = !s->mean, s->flow = 0; return NEED_DRAW | NEED_ROW;
     /* The multi-head view, the math and the next-token panels share the
      * space under the sentence: opening one closes the others. */
     case ACT_TOGGLE_MULTI:
@@ -274,16 +288,29 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
             s->note = "no head is knocked out (K knocks out the head on screen)";
             return NEED_DRAW;
         }
-        memset(s->ablate, 0, (size_t)s->n_layers * s->n_heads);
-        s->n_ablated = 0;
-        s->text_gen++;
-        return NEED_DRAW | NEED_FORWARD;
+        return restore_heads(s);
+    case ACT_PRUNE_MORE:
+    case ACT_PRUNE_LESS: {
+        const LessonStep *step = lesson_step(s->lesson);
+        if (!step || step->view != LESSON_VIEW_PRUNE) {
+            s->note = "+ and - knock heads out in the lesson's step \"Many heads are redundant\"";
+            return NEED_DRAW;
+        }
+        int k = s->prune_k + (a == ACT_PRUNE_MORE ? 1 : -1);
+        if (k < 0) {
+            s->note = "every head is in: + knocks out the least important";
+            return NEED_DRAW;
+        }
+        s->prune_k = k; /* the loop bounds it by the heads ranked */
+        return NEED_DRAW | NEED_PRUNE;
+    }
     /* The heatmap shows one of three things: r and V switch to theirs, or
      * back to the weights. */
     case ACT_TOGGLE_ROLLOUT:
     case ACT_TOGGLE_VALUE_WEIGHTED: {
-        int f = a == ACT_TOGGLE_ROLLOUT ? 1 : 2;
+        int f = a == ACT_TOGGLE_ROLLOUT ? FLOW_ROLLOUT : FLOW_VALUES;
         s->flow = s->flow == f ? 0 : f;
+        s->mean = false; /* the views are of one head (or, rollout, of all) */
         return NEED_DRAW | NEED_ROW;
     }
     case ACT_TOGGLE_IMPORTANCE: s->importance = !s->importance; return NEED_DRAW;
@@ -385,7 +412,7 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
         s->pinned = !s->pinned;
         s->pin_layer = s->layer, s->pin_head = s->head;
         if (s->pinned) {
-            s->multi = s->math = s->predict = s->mean = false;
+            s->multi = s->math = s->predict = s->mean = false, s->flow = 0;
             s->note = "pinned this head: move to another to compare; c again to unpin";
         }
         return NEED_DRAW | NEED_ROW;

@@ -63,6 +63,9 @@ typedef struct {
      * 2 value-weighted attention (V); FLOW_* of flow.h. */
     int flow;
     bool importance;   /* the overview shades heads by importance (i) */
+    /* The lesson's pruning step: how many of its ranked heads + has knocked
+     * out (the loop sets the mask from the step's measured order). */
+    int prune_k;
 } AppState;
 
 /* What an action requires of the loop. */
@@ -75,6 +78,7 @@ enum {
     NEED_SEARCH = 32, /* look for search[] from the query in search_dir */
     NEED_LESSON = 64, /* the lesson's step changed (or the lesson was left):
                          measure it, lay the screen out for it */
+    NEED_PRUNE = 128, /* prune_k changed: knock out the step's first prune_k heads */
 };
 
 int app_state_init(AppState *s, int n_layers, int n_heads, const char *text, size_t len);

@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 
+#include "flow.h"
 #include "views.h"
 
 /* How to read the matrix, in the bottom border: the longest that fits. */
@@ -27,6 +28,19 @@ static const char *const notes_mask_ascii[] = {
     "x = masked: a word cannot see the words after it",
     "x = masked: no word sees later words",
     "x = masked",
+    NULL,
+};
+/* What the r and V views' rows are. */
+static const char *const notes_rollout[] = {
+    "row: how much of each input token reaches that position (r: back)",
+    "rollout: input tokens reaching each position",
+    "rollout",
+    NULL,
+};
+static const char *const notes_values[] = {
+    "weight × length of the value it moves, rows normalised (V: back)",
+    "weights × value lengths, normalised",
+    "value-weighted",
     NULL,
 };
 static const char *const notes_full[] = {
@@ -62,7 +76,9 @@ static void draw_matrix(WINDOW *w, const ViewData *v, const float *m, const char
     view_grid_fit(&g, w, v, 1 + 2 + label_width(s, st, n) + 1, n); /* marker, label, gap */
     int nrows = H - g.header;
     if (g.ncols < 1 || nrows < 1) return;
-    view_frame_note(w, v->theme, !view_causal(v)    ? notes_full
+    view_frame_note(w, v->theme, st->flow == FLOW_ROLLOUT ? notes_rollout
+                                 : st->flow == FLOW_VALUES ? notes_values
+                                 : !view_causal(v)    ? notes_full
                                  : !view_mask_marked(v) ? notes_causal
                                  : v->theme->utf8        ? notes_mask
                                                          : notes_mask_ascii);
@@ -91,7 +107,11 @@ void heatmap_view_draw(WINDOW *w, const ViewData *v)
 {
     const AppState *st = v->st;
     char title[96];
-    if (st->mean) snprintf(title, sizeof title, "layer %d · mean of %d heads", st->layer, st->n_heads);
+    if (st->flow == FLOW_ROLLOUT)
+        snprintf(title, sizeof title, "rollout · layers 0-%d · all heads", st->layer);
+    else if (st->flow == FLOW_VALUES)
+        snprintf(title, sizeof title, "value-weighted · layer %d · head %d", st->layer, st->head);
+    else if (st->mean) snprintf(title, sizeof title, "layer %d · mean of %d heads", st->layer, st->n_heads);
     else snprintf(title, sizeof title, "layer %d · head %d", st->layer, st->head);
     const float *m = v->scene->have ? scene_matrix(v->scene, st) : NULL;
     draw_matrix(w, v, m, title, &v->pans->heat_row, &v->pans->heat_col);

@@ -157,12 +157,12 @@ static void add_mode(HelpText *h, const KeymapHelp *m, int width)
 static const KeyHelp legend_rows[] = {
     TERM("6×5", "layers × heads in each layer"),
     TERM("(kv 2)", "the key/value head it shares"),
-    TERM("previous-token 0.93", "mean weight on the token before; self: on itself, "
-                                "first-token: on the first token"),
-    TERM("broad 0.80", "spread of weight, 1 = even; content: less spread, picks words"),
+    TERM("previous-token 0.93", "weight on the token before (self: on itself, "
+                                "first-token: on the first)"),
+    TERM("broad 0.80", "spread, 1 = even; content: less"),
     TERM("sink 0.18", "weight parked on the first token"),
-    TERM("·", "a later word, hidden by the mask"),
-    TERM("▣", "the head on screen (heads list)"),
+    TERM("induct 0.02", "the model's induction score"),
+    TERM("▣ ×", "this head; × knocked out (K)"),
 };
 static const KeymapHelp legend = {MODE_NORMAL, "legend", "Reading the screen", legend_rows,
                                   sizeof legend_rows / sizeof legend_rows[0], MODE_NORMAL};

@@ -93,6 +93,7 @@ static const Binding lesson_keys[] = {
     CH('n', ACT_LESSON_NEXT),           CH(' ', ACT_LESSON_NEXT),
     CH('p', ACT_LESSON_PREV),           ANY(UIKEY_BACKSPACE, ACT_LESSON_PREV),
     CH('u', ACT_TOGGLE_UNSCALED),       ANY(UIKEY_ESCAPE, ACT_LESSON_LEAVE),
+    CH('+', ACT_PRUNE_MORE),            CH('-', ACT_PRUNE_LESS),
 };
 
 /* The overview: the selection moves over heads (across) and layers (down). */
@@ -166,7 +167,7 @@ static const char *const action_names[] = {
     "SEARCH_START", "SEARCH_NEXT", "SEARCH_PREV", "TOGGLE_WORDS", "EDIT_CANCEL", "SCROLL_UP",
     "SCROLL_DOWN", "SCROLL_PAGE_UP", "SCROLL_PAGE_DOWN", "SCROLL_TOP", "SCROLL_BOTTOM",
     "LESSON", "LESSON_NEXT", "LESSON_PREV", "LESSON_LEAVE", "TOGGLE_UNSCALED", "KNOCKOUT",
-    "RESTORE_HEADS", "TOGGLE_ROLLOUT", "TOGGLE_VALUE_WEIGHTED", "TOGGLE_IMPORTANCE",
+    "RESTORE_HEADS", "TOGGLE_ROLLOUT", "TOGGLE_VALUE_WEIGHTED", "TOGGLE_IMPORTANCE", "PRUNE_MORE", "PRUNE_LESS",
 };
 _Static_assert(N_OF(action_names) == ACT_LAST + 1, "a name for every action");
 
@@ -193,15 +194,12 @@ static const KeyHelp normal_help[] = {
     KEYS1("/", ACT_SEARCH_START, "find a word, make it the query"),
     KEYS2("n", "N", ACT_SEARCH_NEXT, ACT_SEARCH_PREV, "next or previous match"),
     KEYS1("w", ACT_TOGGLE_WORDS, "whole words instead of pieces"),
-    KEYS1("a", ACT_TOGGLE_MEAN, "the mean over the layer's heads"),
-    KEYS1("m", ACT_TOGGLE_MULTI, "all heads of the layer"),
+    KEYS2("a", "m", ACT_TOGGLE_MEAN, ACT_TOGGLE_MULTI, "layer mean, or all its heads"),
     KEYS1("x", ACT_TOGGLE_MATH, "the math: q·k, scaled, softmax"),
     KEYS1("t", ACT_TOGGLE_PREDICT, "next token the model predicts"),
     KEYS1("v", ACT_TOGGLE_VALUES, "numbers in the heatmap"),
-    KEYS1("r", ACT_TOGGLE_ROLLOUT, "attention rollout, all layers"),
-    KEYS1("V", ACT_TOGGLE_VALUE_WEIGHTED, "value-weighted attention"),
-    KEYS1("K", ACT_KNOCKOUT, "knock the head out, or back in"),
-    KEYS1("R", ACT_RESTORE_HEADS, "every knocked-out head back in"),
+    KEYS2("r", "V", ACT_TOGGLE_ROLLOUT, ACT_TOGGLE_VALUE_WEIGHTED, "rollout or value-weighted view"),
+    KEYS2("K", "R", ACT_KNOCKOUT, ACT_RESTORE_HEADS, "knock the head out; all back in"),
     KEYS1("s", ACT_SAVE, "save the view as CSV and SVG"),
     KEYS1("c", ACT_PIN, "pin the head to compare"),
     KEYS1("o", ACT_OVERVIEW, "the overview of every head"),
@@ -231,16 +229,14 @@ static const KeyHelp search_help[] = {
     KEYS1("Backspace Ctrl-H", ACT_EDIT_BACKSPACE, "delete the last character"),
     KEYS1("Enter", ACT_EDIT_DONE, "find it from the query on"),
     KEYS1("Esc", ACT_EDIT_CANCEL, "give up"),
-    KEYS1("Ctrl-L", ACT_REDRAW, "redraw the screen"),
-    KEYS1("Ctrl-C", ACT_QUIT, "quit"),
+    KEYS2("Ctrl-L", "Ctrl-C", ACT_REDRAW, ACT_QUIT, "redraw the screen, or quit"),
 };
 
 static const KeyHelp overview_help[] = {
     KEYS2("← h Shift-Tab", "→ l Tab", ACT_HEAD_PREV, ACT_HEAD_NEXT, "previous or next head"),
     KEYS2("↑ k PgUp [", "↓ j PgDn ]", ACT_LAYER_PREV, ACT_LAYER_NEXT, "previous or next layer"),
     KEYS1("Enter o", ACT_OVERVIEW_OPEN, "open the selected head"),
-    KEYS1("K", ACT_KNOCKOUT, "knock the head out, or back in"),
-    KEYS1("R", ACT_RESTORE_HEADS, "every knocked-out head back in"),
+    KEYS2("K", "R", ACT_KNOCKOUT, ACT_RESTORE_HEADS, "knock the head out; all back in"),
     KEYS1("i", ACT_TOGGLE_IMPORTANCE, "heads shaded by importance"),
     KEYS1("Esc", ACT_CLOSE, "back to the head you were on"),
     KEYS1("?", ACT_HELP, "the list of keys"),
@@ -251,6 +247,7 @@ static const KeyHelp overview_help[] = {
 static const KeyHelp lesson_help[] = {
     KEYS2("n Space", "p Backspace", ACT_LESSON_NEXT, ACT_LESSON_PREV, "next or previous step"),
     KEYS1("u", ACT_TOGGLE_UNSCALED, "softmax without the 1/√d scale"),
+    KEYS2("+", "-", ACT_PRUNE_MORE, ACT_PRUNE_LESS, "one more head out, or back in"),
     KEYS1("Esc", ACT_LESSON_LEAVE, "leave the lesson, keep the view"),
 };
 

@@ -70,8 +70,9 @@ typedef enum {
     ACT_TOGGLE_ROLLOUT,        /* r: the heatmap shows attention rollout */
     ACT_TOGGLE_VALUE_WEIGHTED, /* V: the heatmap shows value-weighted attention */
     ACT_TOGGLE_IMPORTANCE,     /* i in the overview: heads shaded by importance */
+    ACT_PRUNE_MORE, ACT_PRUNE_LESS, /* + / - in the lesson: the next least important head out, or back */
 } Action;
-#define ACT_LAST ACT_TOGGLE_IMPORTANCE
+#define ACT_LAST ACT_PRUNE_LESS
 
 Action keymap_lookup(Mode mode, const UiKey *key);
 /* The action's name as in the enum without ACT_ ("QUERY_PREV"), for

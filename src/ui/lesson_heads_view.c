@@ -17,6 +17,7 @@ static const char *const score_meaning[] = {
     [PATTERN_FIRST] = "weight on the first token",
     [PATTERN_BROAD] = "spread, 1 = even",
     [PATTERN_CONTENT] = "spread, 1 = even",
+    [PATTERN_INDUCTION] = "induction score",
 };
 
 void lesson_heads_view_draw(WINDOW *w, const ViewData *v)

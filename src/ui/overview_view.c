@@ -65,7 +65,8 @@ static void summary(WINDOW *w, const ViewData *v, int y, int x, int cw, int l, i
     const Theme *t = v->theme;
     size_t i = (size_t)l * st->n_heads + h;
     const HeadStats *hs = &s->stats[i];
-    static const char abbrev[] = {'P', 'S', 'F', 'B', 'C'}; /* prev, self, first, broad, content */
+    /* prev, self, first, broad, content, induction */
+    static const char abbrev[] = {'P', 'S', 'F', 'B', 'C', 'I'};
     char cell[48];
     bool sel = l == st->layer && h == st->head;
     bool off = st->ablate && st->ablate[i];
@@ -90,6 +91,7 @@ static void summary(WINDOW *w, const ViewData *v, int y, int x, int cw, int l, i
 
 /* What the letters stand for, longest first: the first that fits is shown. */
 static const char *const legends[] = {
+    "P previous-token  S self  F first-token  B broad  C content  I induction",
     "P previous-token  S self  F first-token  B broad  C content",
     "P prev  S self  F first  B broad  C content",
     "P prev S self F first B broad C cont",

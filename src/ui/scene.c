@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "attention.h"
+#include "flow.h"
 #include "forward.h"
 #include "trace.h"
 #include "ui_text.h"
@@ -20,6 +21,7 @@ void scene_init(Scene *s, const Model *m, bool utf8)
     s->utf8 = utf8;
     s->mean_layer = -1;
     s->wmat_layer = s->wpin_layer = -2;
+    s->flow_kind = 0;
 }
 
 static void free_prepared(Scene *s)
@@ -40,7 +42,9 @@ static void free_prepared(Scene *s)
     free(s->stats), free(s->mean), free(s->row), free(s->row_tmp), free(s->multi_rows);
     free(s->dot), free(s->scaled), free(s->weight), free(s->out), free(s->logits);
     free(s->plain);
-    s->plain = NULL;
+    free(s->flowm);
+    s->plain = s->flowm = NULL;
+    s->flow_kind = 0;
     s->shown = s->label = NULL;
     s->shown_w = s->label_w = NULL;
     s->stats = NULL;
@@ -265,8 +269,9 @@ int scene_install(Scene *s, WorkResult *r)
     s->wmat = calloc((size_t)n * n, sizeof *s->wmat);
     s->wpin = calloc((size_t)n * n, sizeof *s->wpin);
     s->wtmp = calloc((size_t)n, sizeof *s->wtmp);
+    s->flowm = calloc((size_t)n * n, sizeof *s->flowm);
     if (!s->dot || !s->scaled || !s->weight || !s->out || !s->logits || !s->plain) goto oom;
-    if (!s->split || !s->word_of || !s->wmat || !s->wpin || !s->wtmp) goto oom;
+    if (!s->split || !s->word_of || !s->wmat || !s->wpin || !s->wtmp || !s->flowm) goto oom;
     if (!s->shown || !s->shown_w || !s->label || !s->label_w || !s->stats || !s->mean ||
         !s->row || !s->row_tmp || !s->multi_rows)
         goto oom;
@@ -294,6 +299,9 @@ int scene_install(Scene *s, WorkResult *r)
     for (size_t l = 0; l < L; l++)
         for (size_t h = 0; h < H; h++)
             analysis_head(trace_attn(t, (int)l, (int)h), n, &s->stats[l * H + h]);
+    /* The model's induction scores relabel the heads that have one. */
+    for (size_t i = 0; s->res.induction && i < L * H; i++)
+        analysis_set_induction(&s->stats[i], s->res.induction[i]);
     top_next(s->res.trace->logits_last, t->vocab, s->next_id[0], s->next_p[0]);
     if (s->res.intact)
         top_next(s->res.intact->logits_last, t->vocab, s->before_id[0], s->before_p[0]);
@@ -379,7 +387,16 @@ void scene_update(Scene *s, const AppState *st)
     AttentionRow plain = {NULL, NULL, s->plain};
     attention_row(scene_q(s, st), scene_k(s, st, 0), (size_t)t->n_kv_heads * t->head_dim, n,
                   t->head_dim, 1.0f, true, st->query, &plain);
-    if (st->mean) {
+    if (st->flow) {
+        /* r or V: the view's matrix, and the query's row of it. */
+        int fh = st->flow == FLOW_ROLLOUT ? -1 : st->head;
+        if (s->flow_kind != st->flow || s->flow_layer != st->layer || s->flow_head != fh) {
+            if (flow_matrix(s->model, t, (FlowKind)st->flow, st->layer, st->head, s->flowm))
+                memset(s->flowm, 0, (size_t)n * n * sizeof *s->flowm);
+            s->flow_kind = st->flow, s->flow_layer = st->layer, s->flow_head = fh;
+        }
+        memcpy(s->row, s->flowm + (size_t)st->query * n, (size_t)n * sizeof *s->row);
+    } else if (st->mean) {
         for (int j = 0; j < n; j++) {
             double sum = 0;
             for (int h = 0; h < H; h++) sum += s->multi_rows[(size_t)h * n + j];
@@ -394,9 +411,10 @@ void scene_update(Scene *s, const AppState *st)
     /* Words: the matrix on screen (and the pinned one) over words, and the
      * query word's row of it. */
     int head = st->mean ? -1 : st->head;
-    if (s->wmat_layer != st->layer || s->wmat_head != head) {
-        words_matrix(s, st->mean ? s->mean : trace_attn(t, st->layer, st->head), s->wmat);
-        s->wmat_layer = st->layer, s->wmat_head = head;
+    if (s->wmat_layer != st->layer || s->wmat_head != head || s->wmat_flow != st->flow) {
+        words_matrix(s, st->flow ? s->flowm : st->mean ? s->mean : trace_attn(t, st->layer, st->head),
+                     s->wmat);
+        s->wmat_layer = st->layer, s->wmat_head = head, s->wmat_flow = st->flow;
     }
     if (st->pinned && (s->wpin_layer != st->pin_layer || s->wpin_head != st->pin_head)) {
         words_matrix(s, trace_attn(t, st->pin_layer, st->pin_head), s->wpin);
@@ -409,8 +427,12 @@ void scene_update(Scene *s, const AppState *st)
 
 const float *scene_matrix(const Scene *s, const AppState *st)
 {
-    if (st->words && s->wmat_layer == st->layer && s->wmat_head == (st->mean ? -1 : st->head))
+    if (st->words && s->wmat_layer == st->layer && s->wmat_head == (st->mean ? -1 : st->head) &&
+        s->wmat_flow == st->flow)
         return s->wmat;
+    if (st->flow && s->flow_kind == st->flow && s->flow_layer == st->layer &&
+        (st->flow == FLOW_ROLLOUT || s->flow_head == st->head))
+        return s->flowm;
     if (st->mean && s->mean_layer == st->layer) return s->mean;
     return trace_attn(s->res.trace, st->layer, st->head);
 }

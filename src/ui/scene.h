@@ -84,6 +84,12 @@ typedef struct {
     float *wpin;        /* (n_words, n_words) */
     float *wtmp;        /* (n) scratch */
     int wmat_layer, wmat_head, wpin_layer, wpin_head;
+    int wmat_flow;      /* the view wmat was made from (flow.h) */
+    /* The heatmap's matrix under r or V (flow.h: rollout, value-weighted),
+     * for the kind, layer and head (-1 for rollout: one per layer) it was
+     * computed for; flow_kind 0: none yet. */
+    float *flowm;       /* (n, n) */
+    int flow_kind, flow_layer, flow_head;
     /* The explorer's full passes since it started, oldest first (the
      * lesson's cost plot); kept across results. */
     CostSample cost[SCENE_COST_SAMPLES];
@@ -96,8 +102,9 @@ void scene_free(Scene *s);
 int scene_install(Scene *s, WorkResult *r);
 /* Recompute the query row(s) for the state's layer, head, query and mode. */
 void scene_update(Scene *s, const AppState *st);
-/* The matrix on screen, over units: the head's recorded one, or the layer
- * mean; under w, over words (see scene_units). */
+/* The matrix on screen, over units: the head's recorded one, the layer
+ * mean, or the rollout / value-weighted view (st->flow); under w, over
+ * words (see scene_units). */
 const float *scene_matrix(const Scene *s, const AppState *st);
 /* The pinned head's matrix (compare), over units likewise. */
 const float *scene_pinned_matrix(const Scene *s, const AppState *st);

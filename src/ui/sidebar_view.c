@@ -4,7 +4,8 @@
  * current head marked, and × on the heads knocked out (K).  Pans when the model has more than fits.  Under it,
  * room allowing: the current head's pattern, and its "sink", the mean
  * weight its queries put on the first token (the bright first column most
- * heads have: where a head parks weight it has no use for).
+ * heads have: where a head parks weight it has no use for), and its
+ * induction score (the model's, induction.h).
  */
 #include <stdio.h>
 
@@ -28,7 +29,8 @@ void sidebar_view_draw(WINDOW *w, const ViewData *v)
     int rows = H < L ? H : L, cols = W - 4, spare = H - rows;
     bool pattern = spare >= 1 && s->have && !st->mean;
     bool sink = pattern && spare >= 2;
-    bool key = spare - pattern - sink >= LEGEND_LINES + 1;
+    bool induct = sink && spare >= 3 && s->res.induction;
+    bool key = spare - pattern - sink - induct >= LEGEND_LINES + 1;
     if (rows < 1 || cols < 1) {
         view_frame(w, "heads", t);
         return;
@@ -66,7 +68,7 @@ void sidebar_view_draw(WINDOW *w, const ViewData *v)
             view_puts(w, t, 1 + r, 4 + c, 1, attr, g);
         }
     }
-    int y = H - (key ? LEGEND_LINES : 0) - pattern - sink + 1;
+    int y = H - (key ? LEGEND_LINES : 0) - pattern - sink - induct + 1;
     for (int i = 0; key && i < LEGEND_LINES; i++) view_puts(w, t, y++, 1, W, A_DIM, legend[i]);
     if (pattern) {
         /* The current head's pattern, as the title names it. */
@@ -76,6 +78,11 @@ void sidebar_view_draw(WINDOW *w, const ViewData *v)
         view_puts(w, t, y++, 1, W, A_BOLD, line);
         if (sink) {
             snprintf(line, sizeof line, "sink %.2f", hs->first);
+            view_puts(w, t, y++, 1, W, A_NORMAL, line);
+        }
+        if (induct) {
+            /* The model's score on a repeated random sequence (induction.h). */
+            snprintf(line, sizeof line, "induct %.2f", s->res.induction[(size_t)st->layer * NH + st->head]);
             view_puts(w, t, y, 1, W, A_NORMAL, line);
         }
     }

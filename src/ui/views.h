@@ -52,6 +52,7 @@ void lesson_qkv_view_draw(WINDOW *w, const ViewData *v);
 void lesson_heads_view_draw(WINDOW *w, const ViewData *v);
 void lesson_cost_view_draw(WINDOW *w, const ViewData *v);
 void lesson_twin_view_draw(WINDOW *w, const ViewData *v);
+void lesson_prune_view_draw(WINDOW *w, const ViewData *v);
 /* The lesson's measurement of the step on screen, or NULL (not in the
  * lesson, not measured yet, or the step's words are not in the text). */
 const LessonResult *view_lesson(const ViewData *v);

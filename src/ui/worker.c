@@ -9,6 +9,7 @@
 
 #include "forward.h"
 #include "importance.h"
+#include "induction.h"
 #include "run.h"
 
 struct Worker {
@@ -27,6 +28,7 @@ struct Worker {
     bool has_result;
     WorkResult result;
     WorkResult last;   /* the worker's own reference to what it computed last */
+    float *induction;  /* the model's induction scores, measured before the first pass */
 };
 
 void work_result_free(WorkResult *r)
@@ -36,6 +38,7 @@ void work_result_free(WorkResult *r)
     trace_free(r->trace);
     trace_free(r->intact);
     free(r->importance);
+    free(r->induction);
     free(r->lesson);
     if (r->twin) work_result_free(r->twin), free(r->twin);
     memset(r, 0, sizeof *r);
@@ -166,6 +169,14 @@ void work_compute_job(const Model *m, const WorkResult *prev, const WorkJob *job
         snprintf(out->lesson_message, sizeof out->lesson_message, "out of memory");
         return;
     }
+    /* The pruning step is measured on the intact model, a pass per head
+     * twice over: on the same text (only the knock-outs changed), the last
+     * measurement stands. */
+    if (step->view == LESSON_VIEW_PRUNE && prev && prev->lesson &&
+        prev->lesson_step == job->lesson && prev->text && strcmp(prev->text, out->text) == 0) {
+        memcpy(out->lesson, prev->lesson, sizeof *out->lesson);
+        return;
+    }
     if (lesson_measure_trace(m, job->lesson, out->text, out->tokens, (size_t)out->n, out->trace,
                              out->ms, out->lesson, out->lesson_message,
                              sizeof out->lesson_message)) {
@@ -185,6 +196,15 @@ void work_compute_job(const Model *m, const WorkResult *prev, const WorkJob *job
 static void *worker_main(void *arg)
 {
     Worker *w = arg;
+    /* One pass over a repeated random sequence, once: the sidebar's
+     * induction labels.  A model it cannot be measured on just has none. */
+    size_t cells = (size_t)w->model->cfg.n_layers * w->model->cfg.n_heads;
+    InductionInfo info;
+    char ignored_err[128];
+    w->induction = malloc(cells * sizeof *w->induction);
+    if (w->induction &&
+        induction_measure(w->model, w->induction, &info, ignored_err, sizeof ignored_err))
+        free(w->induction), w->induction = NULL;
     pthread_mutex_lock(&w->lock);
     for (;;) {
         while (!w->stop && !w->has_job) pthread_cond_wait(&w->cond, &w->lock);
@@ -205,6 +225,8 @@ static void *worker_main(void *arg)
         work_compute_job(w->model, &w->last, &job, &w->cancel, &r);
         free(text);
         free(mask);
+        if (w->induction && (r.induction = malloc(cells * sizeof *r.induction)))
+            memcpy(r.induction, w->induction, cells * sizeof *r.induction);
         if (r.cancelled) {
             /* A newer text is waiting: no result, no wake-up; take it next. */
             work_result_free(&r);
@@ -222,6 +244,11 @@ static void *worker_main(void *arg)
                 w->last.n = r.n;
                 w->last.trace = trace_ref(r.trace);
                 if (r.intact) w->last.intact = trace_ref(r.intact);
+                /* What the pruning step's cache compares (work_compute_job). */
+                w->last.text = strdup(r.text);
+                w->last.lesson_step = r.lesson_step;
+                if (r.lesson && (w->last.lesson = malloc(sizeof *w->last.lesson)))
+                    memcpy(w->last.lesson, r.lesson, sizeof *r.lesson);
             }
         }
 
@@ -269,6 +296,7 @@ void worker_stop(Worker *w)
     pthread_join(w->thread, NULL);
     free(w->job_text);
     free(w->job_ablate);
+    free(w->induction);
     if (w->has_result) work_result_free(&w->result);
     work_result_free(&w->last);
     pthread_mutex_destroy(&w->lock);

@@ -55,6 +55,10 @@ typedef struct WorkResult {
      * n_heads, owned, or NULL (not asked, or it failed: importance_message). */
     float *importance;
     char importance_message[128];
+    /* Every head's induction score (induction.h: the model's, not the
+     * text's; measured once by the worker), n_layers*n_heads, owned; NULL
+     * when it could not be measured. */
+    float *induction;
 } WorkResult;
 
 /* What the loop asks for: the text and its generation; LESSON, when >= 0,

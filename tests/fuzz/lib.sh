@@ -6,7 +6,7 @@
 FUZZ_HARNESSES="fuzz_gguf fuzz_tokenizer fuzz_config fuzz_keys"
 FUZZ_CC=${FUZZ_CC:-clang}
 
-CORE_ALL="error utf8 gguf tokenizer model attention trace forward run importance analysis lesson"
+CORE_ALL="error utf8 gguf tokenizer model attention trace forward run importance induction flow analysis lesson"
 UI_ALL="keymap app_state scene worker ui_text"
 
 # Sources of each harness: core modules, then ui modules.

@@ -154,10 +154,11 @@ class Model:
                 imp[l, hh] = self.next_token_loss(ids, [(l, hh)])[0] - base
         return base, imp
 
-    def residual(self, ids, ablate=()):
+    def residual(self, ids, ablate=(), values=None):
         """Return (attention (layers, heads, n, n), the residual stream
         (n, dim) after the last layer, before the output norm).  ABLATE as
-        for forward()."""
+        for forward().  VALUES, a list, receives each layer's value vectors
+        V (n, n_kv, head_dim) in layer order."""
         t, n, hd = self.t, len(ids), self.head_dim
         off = set()
         for l, hh in ablate:
@@ -174,6 +175,8 @@ class Model:
             q = self.rope((h @ t[p + "attn_q.weight"].T).reshape(n, self.n_heads, hd))
             k = self.rope((h @ t[p + "attn_k.weight"].T).reshape(n, self.n_kv, hd))
             v = (h @ t[p + "attn_v.weight"].T).reshape(n, self.n_kv, hd)
+            if values is not None:
+                values.append(v)
             out = np.zeros((n, self.n_heads, hd))
             group = self.n_heads // self.n_kv
             for hh in range(self.n_heads):
