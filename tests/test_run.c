@@ -10,8 +10,16 @@
  *     change;
  *   - reuse: an earlier run's positions are reused only when it knocked out
  *     the same heads, and a reusing run equals a full one.
- *   - importance and pruning: every head measured, finite, and the heads
- *     pruned the K least important; a text with nothing to predict refused.
+ *   - layer reuse: for the same text, a run reusing an earlier run's layers
+ *     below its first differently knocked-out layer (head in layer 0, in
+ *     the middle, in the last, two heads in different layers, the same
+ *     heads) equals a full run bit for bit (attention of every layer, Q, K,
+ *     V, residuals, hidden states, logits) and reuses exactly those layers;
+ *     none from a run of another token, of a differing lower-layer mask or
+ *     without residuals;
+ *   - importance and pruning: every head measured, finite, each equal bit
+ *     for bit to a full pass's; the heads pruned the K least important; a
+ *     text with nothing to predict refused.
  * tools/golden/reference.py checks the same against float64
  * (tests/test_ablate_reference.sh, tests/test_importance_reference.sh).
  */
@@ -70,6 +78,146 @@ static bool run(const Model *m, const char *text, const unsigned char *mask, con
     if (run_text(m, &req, out, err, sizeof err) == 0) return true;
     diag("run_text(\"%s\"): %s", text, err);
     return false;
+}
+
+/* Like run, with the residual streams recorded when RECORD. */
+static bool run_rec(const Model *m, const char *text, const unsigned char *mask,
+                    const RunResult *prev, bool record, RunResult *out)
+{
+    char err[256];
+    RunRequest req = {.text = text, .len = strlen(text), .ablate = mask, .record_residual = record};
+    if (prev) req.prev = prev->trace, req.prev_tokens = prev->tokens, req.prev_n = prev->n;
+    if (run_text(m, &req, out, err, sizeof err) == 0) return true;
+    diag("run_text(\"%s\"): %s", text, err);
+    return false;
+}
+
+/* NULL when A and B hold the same bits everywhere (residuals too when both
+ * kept them), else the name of the first part that differs. */
+static const char *trace_differs(const AttentionTrace *a, const AttentionTrace *b)
+{
+    size_t n = (size_t)a->n_tokens, L = (size_t)a->n_layers, d = (size_t)a->dim;
+    size_t qdim = (size_t)a->n_heads * a->head_dim, kvdim = (size_t)a->n_kv_heads * a->head_dim;
+    if (b->n_tokens != a->n_tokens) return "length";
+    struct { const char *name; const float *x, *y; size_t len; } part[] = {
+        {"attention", a->attn, b->attn, L * a->n_heads * n * n},
+        {"q", a->q, b->q, L * n * qdim},
+        {"k", a->k, b->k, L * n * kvdim},
+        {"v", a->v, b->v, L * n * kvdim},
+        {"hidden", a->hidden, b->hidden, n * d},
+        {"logits", a->logits_last, b->logits_last, (size_t)a->vocab},
+        {"residuals", a->resid, b->resid, a->resid && b->resid ? L * n * d : 0},
+    };
+    for (size_t i = 0; i < sizeof part / sizeof part[0]; i++)
+        if (part[i].len && memcmp(part[i].x, part[i].y, part[i].len * sizeof(float)))
+            return part[i].name;
+    return NULL;
+}
+
+/* The first layer whose attention differs between A and B, or n_layers. */
+static int first_changed_layer(const AttentionTrace *a, const AttentionTrace *b)
+{
+    size_t nn = (size_t)a->n_tokens * a->n_tokens;
+    for (int l = 0; l < a->n_layers; l++)
+        for (int h = 0; h < a->n_heads; h++)
+            if (memcmp(trace_attn(a, l, h), trace_attn(b, l, h), nn * sizeof(float))) return l;
+    return a->n_layers;
+}
+
+/* Layer reuse for the same text: masks knocking out heads at various
+ * depths, each run from an intact run that kept its residuals, against the
+ * same run computed in full. */
+static void test_layer_reuse(const Model *m)
+{
+    const ModelConfig *c = &m->cfg;
+    int L = c->n_layers, H = c->n_heads;
+    size_t heads = (size_t)L * H;
+    unsigned char *mask = calloc(heads, 1), *lower = calloc(heads, 1);
+    if (!mask || !lower) abort();
+    RunResult intact, plain;
+    if (!run_rec(m, CAT, NULL, NULL, true, &intact) || !run_rec(m, CAT, NULL, NULL, false, &plain))
+        abort();
+    ok(intact.trace->resid && !plain.trace->resid && !trace_differs(intact.trace, plain.trace) &&
+           intact.reused_layers == 0 && plain.reused_layers == 0,
+       "recording the residual streams changes nothing else; only asked for, they are kept");
+    /* Layer 0's input is the tokens' embeddings, layer 1's is not. */
+    size_t d = (size_t)c->dim;
+    ok(memcmp(intact.trace->resid + d, m->tok_embd + (size_t)intact.tokens[1].id * d,
+                  d * sizeof(float)) == 0 &&
+           memcmp(intact.trace->resid + (size_t)intact.n * d + d,
+                  m->tok_embd + (size_t)intact.tokens[1].id * d, d * sizeof(float)) != 0,
+       "residuals: layer 0's input at position 1 is its token's embedding, layer 1's is not");
+
+    /* Each case: the knocked-out heads ("L.H,..."), run from INTACT. */
+    char spec[4][32];
+    snprintf(spec[0], sizeof spec[0], "0.%d", H - 1);
+    snprintf(spec[1], sizeof spec[1], "%d.1", L / 2);
+    snprintf(spec[2], sizeof spec[2], "%d.0", L - 1);
+    snprintf(spec[3], sizeof spec[3], "%d.2,%d.0", L - 2, 1);
+    static const int want[4] = {0, -1, -1, 1}; /* -1: the head's layer */
+    char err[256];
+    for (int i = 0; i < 4; i++) {
+        if (run_parse_heads(c, spec[i], mask, err, sizeof err)) abort();
+        int expect = want[i] >= 0 ? want[i] : atoi(spec[i]);
+        RunResult reused, full;
+        if (!run_rec(m, CAT, mask, &intact, true, &reused) ||
+            !run_rec(m, CAT, mask, NULL, true, &full))
+            abort();
+        const char *diff = trace_differs(reused.trace, full.trace);
+        ok(!diff && reused.reused_layers == expect && reused.reused == 0 &&
+               full.reused_layers == 0 && trace_same_ablation(reused.trace, mask),
+           "knock out %s from the intact run: %d layers reused (want %d), equal to a full run "
+           "bit for bit (%s)", spec[i], reused.reused_layers, expect, diff ? diff : "all parts");
+        /* A knocked-out head's own attention stays; its output changes the
+         * layers above: the reused layers are among the unchanged ones. */
+        int changed = first_changed_layer(intact.trace, full.trace);
+        ok(changed == (expect + 1 < L ? expect + 1 : L),
+           "knock out %s: a full run's attention first differs from the intact one's at "
+           "layer %d (%d: none)", spec[i], changed, L);
+        run_result_free(&reused), run_result_free(&full);
+    }
+
+    /* The same heads again: every layer, and the outputs, from the earlier run. */
+    RunResult knocked, again;
+    if (run_parse_heads(c, spec[2], mask, err, sizeof err) ||
+        !run_rec(m, CAT, mask, NULL, true, &knocked) || !run_rec(m, CAT, mask, &knocked, false, &again))
+        abort();
+    ok(again.reused_layers == L && !again.trace->resid && !trace_differs(again.trace, knocked.trace),
+       "the same text and heads: all %d layers reused, equal bit for bit", again.reused_layers);
+    run_result_free(&again);
+
+    /* A differing lower-layer mask: only the layers below the difference. */
+    if (run_parse_heads(c, "0.0", lower, err, sizeof err)) abort();
+    RunResult low, from_low, from_plain;
+    if (!run_rec(m, CAT, lower, NULL, true, &low) || !run_rec(m, CAT, mask, &low, false, &from_low) ||
+        !run_rec(m, CAT, mask, &plain, false, &from_plain))
+        abort();
+    ok(from_low.reused_layers == 0 && from_low.reused == 0 && from_plain.reused_layers == 0 &&
+           !trace_differs(from_low.trace, knocked.trace) &&
+           !trace_differs(from_plain.trace, knocked.trace),
+       "no layers from a run that knocked out 0.0 (%d) nor from one without residuals (%d); "
+       "both equal a full run", from_low.reused_layers, from_plain.reused_layers);
+    run_result_free(&low), run_result_free(&from_low), run_result_free(&from_plain);
+
+    /* Another token, the same length: positions before it, no layers. */
+    const char *dog = "The dog sat on the mat because it was tired.";
+    RunResult other, other_full;
+    if (!run_rec(m, dog, mask, &knocked, true, &other) || !run_rec(m, dog, mask, NULL, true, &other_full))
+        abort();
+    int first = 0;
+    while (first < other.n && other.tokens[first].id == knocked.tokens[first].id) first++;
+    double dd = 0;
+    size_t rl = (size_t)L * other.n * d;
+    for (size_t j = 0; other.n == knocked.n && j < rl; j++)
+        dd = fmax(dd, fabs((double)other.trace->resid[j] - other_full.trace->resid[j]));
+    ok(other.n == knocked.n && first < other.n - 1 && other.reused_layers == 0 &&
+           other.reused == first && dd < 1e-5,
+       "\"%s\" (%d tokens as before, token %d differs): no layers reused, %d positions; its "
+       "residuals within %.1e of a full run's", dog, other.n, first, other.reused, dd);
+    run_result_free(&other), run_result_free(&other_full);
+    run_result_free(&knocked), run_result_free(&intact), run_result_free(&plain);
+    free(mask);
+    free(lower);
 }
 
 /* Knock out (L, H) and compare with zeroed W_O columns and with no knock-out. */
@@ -151,6 +299,27 @@ static void test_importance(const Model *m)
     bool finite = imp.n == 12 && isfinite(imp.loss) && imp.loss > 0;
     for (size_t i = 0; i < heads; i++) finite &= isfinite(imp.delta[i]) != 0;
     ok(finite, "12 tokens, loss %.4f, %zu finite importances", imp.loss, heads);
+    /* Each head's value (from layer reuse) against a full pass of its own. */
+    unsigned char *one = calloc(heads, 1);
+    size_t same = 0;
+    RunResult full;
+    double intact = NAN;
+    if (run_rec(m, CAT, NULL, NULL, false, &full)) {
+        intact = importance_loss(m, full.trace, full.tokens, full.n, NULL);
+        run_result_free(&full);
+    }
+    for (size_t i = 0; one && i < heads; i++) {
+        one[i] = 1;
+        if (run_rec(m, CAT, one, NULL, false, &full)) {
+            double l = importance_loss(m, full.trace, full.tokens, full.n, NULL);
+            same += imp.delta[i] == (float)(l - intact);
+            run_result_free(&full);
+        }
+        one[i] = 0;
+    }
+    ok(same == heads && imp.loss == intact,
+       "every head's importance equal bit for bit to a full pass's (%zu of %zu)", same, heads);
+    free(one);
     /* One head's importance is the loss with it knocked out, minus without. */
     unsigned char *mask = calloc(heads, 1);
     mask[2] = 1;
@@ -200,6 +369,7 @@ int main(void)
     test_parse(&m->cfg);
     test_knockout(m, 0, 2);
     test_knockout(m, m->cfg.n_layers / 2, m->cfg.n_heads - 1);
+    test_layer_reuse(m);
     test_importance(m);
     model_close(m);
     done_testing();

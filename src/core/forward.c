@@ -157,6 +157,47 @@ static void copy_prefix(AttentionTrace *t, const AttentionTrace *prev, size_t k0
         }
     }
     memcpy(t->hidden, prev->hidden, k0 * (size_t)t->dim * sizeof(float));
+    for (int l = 0; t->resid && l < t->n_layers; l++) /* PREV has them (see forward_run_opts) */
+        memcpy(t->resid + l * n * t->dim, prev->resid + l * pn * t->dim,
+               k0 * (size_t)t->dim * sizeof(float));
+}
+
+/* How many leading layers of PREV a pass over TOKENS[0..n) knocking out
+ * ABLATE can take as they are: PREV kept its residual streams, had the same
+ * shape and tokens (its layer-0 input is their embeddings bit for bit: the
+ * only way tokens enter the pass) and knocked out the same heads below. */
+static int reusable_layers(const Model *m, const AttentionTrace *prev,
+                           const unsigned char *ablate, const int32_t *tokens, int n)
+{
+    const ModelConfig *c = &m->cfg;
+    if (!prev || !prev->resid || prev->n_tokens != n || prev->n_layers != c->n_layers ||
+        prev->n_heads != c->n_heads || prev->n_kv_heads != c->n_kv_heads ||
+        prev->head_dim != c->head_dim || prev->dim != c->dim)
+        return 0;
+    int from = trace_first_ablation_change(prev, ablate);
+    size_t d = (size_t)c->dim;
+    for (int i = 0; from > 0 && i < n; i++)
+        if (memcmp(prev->resid + (size_t)i * d, m->tok_embd + (size_t)tokens[i] * d,
+                   d * sizeof(float)))
+            return 0;
+    return from;
+}
+
+/* Copy layers 0 .. FROM-1 of PREV (same tokens, see reusable_layers) into
+ * T, and the outputs too when FROM is every layer. */
+static void copy_layers(AttentionTrace *t, const AttentionTrace *prev, int from)
+{
+    size_t n = (size_t)t->n_tokens, L = (size_t)from, d = (size_t)t->dim;
+    size_t qdim = (size_t)t->n_heads * t->head_dim, kvdim = (size_t)t->n_kv_heads * t->head_dim;
+    memcpy(t->q, prev->q, L * n * qdim * sizeof(float));
+    memcpy(t->k, prev->k, L * n * kvdim * sizeof(float));
+    memcpy(t->v, prev->v, L * n * kvdim * sizeof(float));
+    memcpy(t->attn, prev->attn, L * (size_t)t->n_heads * n * n * sizeof(float));
+    if (t->resid) memcpy(t->resid, prev->resid, L * n * d * sizeof(float));
+    if (from == t->n_layers) {
+        memcpy(t->hidden, prev->hidden, n * d * sizeof(float));
+        memcpy(t->logits_last, prev->logits_last, (size_t)t->vocab * sizeof(float));
+    }
 }
 
 void forward_logits(const Model *m, const AttentionTrace *t, int pos, float *logits)
@@ -177,7 +218,7 @@ int forward_run_cancellable(const Model *m, const AttentionTrace *prev, int keep
                             const int32_t *tokens, int n, const atomic_bool *cancel,
                             AttentionTrace **out, char *err, size_t errlen)
 {
-    ForwardOptions o = {prev, keep, NULL, cancel, NULL};
+    ForwardOptions o = {.prev = prev, .keep = keep, .cancel = cancel};
     return forward_run_opts(m, tokens, n, &o, out, err, errlen);
 }
 
@@ -206,16 +247,22 @@ int forward_run_opts(const Model *m, const int32_t *tokens, int n, const Forward
                       tokens[i], i, c->vocab);
             return -1;
         }
-    if (prev && !trace_same_ablation(prev, o->ablate)) prev = NULL;
+    /* Layers when the tokens are the same, else positions; not both. */
+    int from = reusable_layers(m, prev, o->ablate, tokens, n);
+    if (from || (prev && !trace_same_ablation(prev, o->ablate)) ||
+        (prev && o->record_residual && !prev->resid))
+        prev = NULL;
     if (!prev || keep < 0) keep = 0;
     if (prev && keep > prev->n_tokens) keep = prev->n_tokens;
     if (keep > n - 1) keep = n - 1;
     size_t k0 = (size_t)keep, rows = (size_t)n - k0;
     if (o->reused) *o->reused = keep;
+    if (o->reused_layers) *o->reused_layers = from;
     AttentionTrace *t =
         trace_new(n, c->n_layers, c->n_heads, c->n_kv_heads, c->head_dim, c->vocab, c->dim);
     RunState s;
-    if (!t || run_state_alloc(&s, c, (size_t)n)) {
+    if (!t || (o->record_residual && trace_keep_residual(t)) ||
+        run_state_alloc(&s, c, (size_t)n)) {
         trace_free(t);
         error_set(err, errlen, "out of memory for a %d-token forward pass", n);
         return -1;
@@ -233,25 +280,33 @@ int forward_run_opts(const Model *m, const int32_t *tokens, int n, const Forward
         }
         for (size_t i = 0; i < heads; i++) t->ablated[i] = o->ablate[i] != 0;
     }
+    size_t d = (size_t)c->dim;
     if (k0) copy_prefix(t, prev, k0, (size_t)n);
-    for (size_t i = 0; i < rows; i++)
-        memcpy(s.x + i * c->dim, m->tok_embd + (size_t)tokens[k0 + i] * c->dim,
-               (size_t)c->dim * sizeof(float));
+    if (from) copy_layers(t, o->prev, from);
+    if (from && from < c->n_layers) /* layer FROM's input, as PREV recorded it */
+        memcpy(s.x, o->prev->resid + (size_t)from * n * d, (size_t)n * d * sizeof(float));
+    else if (!from)
+        for (size_t i = 0; i < rows; i++)
+            memcpy(s.x + i * d, m->tok_embd + (size_t)tokens[k0 + i] * d, d * sizeof(float));
     rope_table(s.rope, (size_t)n, c->rope_dim, c->rope_base);
-    for (int l = 0; l < c->n_layers; l++) {
+    for (int l = from; l < c->n_layers; l++) {
         if (cancel && atomic_load_explicit(cancel, memory_order_relaxed)) {
             run_state_free(&s);
             trace_free(t);
             error_set(err, errlen, "cancelled");
             return FORWARD_CANCELLED;
         }
+        if (t->resid) memcpy(t->resid + ((size_t)l * n + k0) * d, s.x, rows * d * sizeof(float));
         layer_forward(m, l, &s, t, k0, (size_t)n);
     }
 
     /* Keep every position's final hidden state, but compute logits only for
-     * the last: the vocabulary product is the costliest and rarely needed. */
-    rmsnorm(t->hidden + k0 * c->dim, s.x, m->out_norm, rows, c->dim, c->rms_eps);
-    forward_logits(m, t, n - 1, t->logits_last);
+     * the last: the vocabulary product is the costliest and rarely needed.
+     * (Every layer reused: PREV's outputs, copied.) */
+    if (from < c->n_layers) {
+        rmsnorm(t->hidden + k0 * d, s.x, m->out_norm, rows, c->dim, c->rms_eps);
+        forward_logits(m, t, n - 1, t->logits_last);
+    }
     run_state_free(&s);
     *out = t;
     return 0;

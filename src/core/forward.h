@@ -11,6 +11,7 @@
 #define ATTNSCOPE_FORWARD_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,13 +48,26 @@ int forward_run_cancellable(const Model *m, const AttentionTrace *prev, int keep
  * the same heads), the heads to knock out (ABLATE: n_layers*n_heads bytes,
  * (layer, head) non-zero to zero that head's output before the layer's
  * output projection; its own attention is still computed and recorded),
- * and CANCEL (see forward_run_cancellable).  Any may be NULL / 0. */
+ * and CANCEL (see forward_run_cancellable).  Any may be NULL / 0.
+ *
+ * Layer reuse: when PREV recorded its residual streams (RECORD_RESIDUAL),
+ * ran the same N tokens (checked: its layer-0 input is their embeddings)
+ * and knocked out the same heads in layers 0..l-1, layers 0..l-1 (attention,
+ * Q, K, V, residuals) are copied from it and the pass starts at layer l;
+ * when l is every layer, PREV's hidden states and logits are copied too.
+ * The result is bit for bit a full pass's when PREV was one.  Layer reuse,
+ * when it applies, replaces position reuse (KEEP is then ignored). */
 typedef struct {
     const AttentionTrace *prev;
     int keep;
     const unsigned char *ablate;
     const atomic_bool *cancel;
     int *reused; /* when not NULL: set to the positions actually taken from PREV */
+    /* Keep each layer's input residual stream in the trace (t->resid,
+     * n_layers*n*dim floats) so that later passes can reuse its layers.
+     * Position reuse then needs a PREV that kept them too. */
+    bool record_residual;
+    int *reused_layers; /* when not NULL: set to the layers taken from PREV */
 } ForwardOptions;
 int forward_run_opts(const Model *m, const int32_t *tokens, int n, const ForwardOptions *o,
                      AttentionTrace **out, char *err, size_t errlen);

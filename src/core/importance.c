@@ -3,6 +3,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,27 +48,33 @@ void importance_free(Importance *imp)
     memset(imp, 0, sizeof *imp);
 }
 
-/* The loss of TEXT with MASK's heads knocked out (NULL: none). */
-static int masked_loss(const Model *m, const char *text, size_t len, const unsigned char *mask,
-                       double *loss, int *top1, int *n, char *err, size_t errlen)
+/* Run TEXT with MASK's heads knocked out (NULL: none) into R, reusing
+ * BASE's layers below the first knocked-out one when BASE is not NULL (and
+ * kept its residual streams, as RECORD asks of this run).  A text with
+ * nothing to predict is refused. */
+static int masked_run(const Model *m, const char *text, size_t len, const unsigned char *mask,
+                      const RunResult *base, bool record, RunResult *r, char *err, size_t errlen)
 {
-    RunRequest req = {.text = text, .len = len, .ablate = mask};
-    RunResult r;
-    if (run_text(m, &req, &r, err, errlen)) return -1;
-    *n = r.n;
-    if (r.n < 2) {
+    RunRequest req = {.text = text, .len = len, .ablate = mask, .record_residual = record};
+    if (base) req.prev = base->trace, req.prev_tokens = base->tokens, req.prev_n = base->n;
+    if (run_text(m, &req, r, err, errlen)) return -1;
+    if (r->n < 2) {
         error_set(err, errlen, "the text is %d token%s: a next token to predict needs two",
-                  r.n, r.n == 1 ? "" : "s");
-        run_result_free(&r);
-        return -1;
-    }
-    *loss = importance_loss(m, r.trace, r.tokens, r.n, top1);
-    run_result_free(&r);
-    if (isnan(*loss)) {
-        error_set(err, errlen, "out of memory");
+                  r->n, r->n == 1 ? "" : "s");
+        run_result_free(r);
         return -1;
     }
     return 0;
+}
+
+/* importance_loss of R into *LOSS; -1 with ERR when out of memory. */
+static int run_loss(const Model *m, const RunResult *r, double *loss, int *top1, char *err,
+                    size_t errlen)
+{
+    *loss = importance_loss(m, r->trace, r->tokens, r->n, top1);
+    if (!isnan(*loss)) return 0;
+    error_set(err, errlen, "out of memory");
+    return -1;
 }
 
 int importance_measure(const Model *m, const char *text, size_t len, Importance *out, char *err,
@@ -75,24 +82,35 @@ int importance_measure(const Model *m, const char *text, size_t len, Importance 
 {
     memset(out, 0, sizeof *out);
     size_t heads = (size_t)m->cfg.n_layers * m->cfg.n_heads;
+    RunResult intact = {0};
     unsigned char *mask = calloc(heads, 1);
     out->delta = malloc(heads * sizeof *out->delta);
     if (!mask || !out->delta) {
         error_set(err, errlen, "out of memory");
         goto fail;
     }
-    if (masked_loss(m, text, len, NULL, &out->loss, NULL, &out->n, err, errlen)) goto fail;
+    /* The intact pass keeps its residual streams: a knock-out in layer l
+     * then starts from its layer l (layers below cannot change). */
+    if (masked_run(m, text, len, NULL, NULL, true, &intact, err, errlen) ||
+        run_loss(m, &intact, &out->loss, NULL, err, errlen))
+        goto fail;
+    out->n = intact.n;
     for (size_t i = 0; i < heads; i++) {
+        RunResult r;
         double loss;
-        int n;
         mask[i] = 1;
-        if (masked_loss(m, text, len, mask, &loss, NULL, &n, err, errlen)) goto fail;
+        if (masked_run(m, text, len, mask, &intact, false, &r, err, errlen)) goto fail;
+        int rc = run_loss(m, &r, &loss, NULL, err, errlen);
+        run_result_free(&r);
+        if (rc) goto fail;
         mask[i] = 0;
         out->delta[i] = (float)(loss - out->loss);
     }
+    run_result_free(&intact);
     free(mask);
     return 0;
 fail:
+    run_result_free(&intact);
     free(mask);
     importance_free(out);
     return -1;
@@ -118,19 +136,29 @@ int importance_prune(const Model *m, const char *text, size_t len, const Importa
     int n = imp->n, *before = malloc((size_t)n * sizeof *before),
         *after = malloc((size_t)n * sizeof *after);
     int rc = -1;
+    RunResult intact = {0}, pruned = {0};
     if (!before || !after) {
         error_set(err, errlen, "out of memory");
         goto out;
     }
-    int n2;
-    if (masked_loss(m, text, len, NULL, &out->loss_before, before, &n2, err, errlen) ||
-        masked_loss(m, text, len, mask, &out->loss_after, after, &n2, err, errlen))
+    /* The pruned pass starts from the intact one's first pruned layer. */
+    if (masked_run(m, text, len, NULL, NULL, true, &intact, err, errlen)) goto out;
+    if (intact.n != n) { /* BEFORE and AFTER hold n - 1 positions */
+        error_set(err, errlen, "--prune: the text is %d tokens, the importance was measured on "
+                  "%d", intact.n, n);
+        goto out;
+    }
+    if (run_loss(m, &intact, &out->loss_before, before, err, errlen) ||
+        masked_run(m, text, len, mask, &intact, false, &pruned, err, errlen) ||
+        run_loss(m, &pruned, &out->loss_after, after, err, errlen))
         goto out;
     out->k = k;
-    out->positions = n2 - 1;
-    for (int i = 0; i + 1 < n2; i++) out->top1_same += before[i] == after[i];
+    out->positions = pruned.n - 1;
+    for (int i = 0; i + 1 < pruned.n; i++) out->top1_same += before[i] == after[i];
     rc = 0;
 out:
+    run_result_free(&intact);
+    run_result_free(&pruned);
     free(before);
     free(after);
     return rc;

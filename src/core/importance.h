@@ -30,9 +30,11 @@ typedef struct {
     float *delta;      /* (n_layers*n_heads) importance of each head, owned */
 } Importance;
 
-/* Every head's importance on TEXT: one pass per head, each reusing nothing
- * (a knock-out changes every layer above it).  0, or -1 with ERR (the text
- * has fewer than 2 tokens, is over the context, out of memory). */
+/* Every head's importance on TEXT: one intact pass keeping its residual
+ * streams, then one pass per head computing only from the head's layer up
+ * (a knock-out in layer l changes every layer from l, none below; run.h,
+ * record_residual).  0, or -1 with ERR (the text has fewer than 2 tokens,
+ * is over the context, out of memory). */
 int importance_measure(const Model *m, const char *text, size_t len, Importance *out, char *err,
                        size_t errlen);
 void importance_free(Importance *imp);

@@ -49,7 +49,10 @@ int run_text(const Model *m, const RunRequest *req, RunResult *out, char *err, s
     if (req->prev && req->prev_tokens)
         while (keep < req->prev_n && (size_t)keep < n && req->prev_tokens[keep].id == ids[keep])
             keep++;
-    ForwardOptions o = {req->prev, keep, req->ablate, req->cancel, &out->reused};
+    ForwardOptions o = {.prev = req->prev, .keep = keep, .ablate = req->ablate,
+                        .cancel = req->cancel, .reused = &out->reused,
+                        .record_residual = req->record_residual,
+                        .reused_layers = &out->reused_layers};
     double t0 = now_ms();
     int rc = forward_run_opts(m, ids, (int)n, &o, &out->trace, err, errlen);
     out->ms = now_ms() - t0;

@@ -1,7 +1,8 @@
 /*
  * run.h - one request from text to trace: tokenize, check the context, run
- * the forward pass (reusing an earlier run's positions where it can, with
- * the heads the request knocks out).  The CLI's --dump, the explorer's
+ * the forward pass (reusing an earlier run's positions, or for the same
+ * text its lower layers, where it can, with the heads the request knocks
+ * out).  The CLI's --dump, the explorer's
  * worker and the lesson all go through run_text(), so a text gives the same
  * tokens, the same trace and the same messages everywhere.
  */
@@ -23,12 +24,17 @@ typedef struct {
      * head); NULL: none (forward.h, ForwardOptions). */
     const unsigned char *ablate;
     /* An earlier run (its tokens and trace) whose leading positions may be
-     * reused when its tokens and knocked-out heads are the same; all NULL:
-     * compute every position. */
+     * reused when its tokens and knocked-out heads are the same, or its
+     * lower layers (see record_residual); all NULL: compute everything. */
     const Token *prev_tokens;
     int prev_n;
     const AttentionTrace *prev;
     const atomic_bool *cancel; /* may be NULL */
+    /* Keep each layer's input residual stream in the trace, so that a later
+     * request for the same text with PREV = this trace reuses every layer
+     * below its first differently knocked-out one (forward.h,
+     * ForwardOptions: layer reuse).  Costs n_layers*n*dim floats. */
+    bool record_residual;
 } RunRequest;
 
 typedef struct {
@@ -37,6 +43,7 @@ typedef struct {
     AttentionTrace *trace; /* owned */
     double ms;             /* the forward pass's wall time */
     int reused;            /* positions taken from the earlier run */
+    int reused_layers;     /* layers taken from it (same tokens; then reused is 0) */
 } RunResult;
 
 /* 0 with *OUT filled; -1 with ERR saying why (nothing to free); or

@@ -4,14 +4,15 @@
 #include <stdlib.h>
 
 size_t trace_bytes(int n_tokens, int n_layers, int n_heads, int n_kv_heads, int head_dim,
-                   int vocab, int dim)
+                   int vocab, int dim, int residual)
 {
     size_t n = (size_t)n_tokens, L = (size_t)n_layers;
     size_t floats = L * (size_t)n_heads * n * n                 /* attention */
                     + L * n * (size_t)n_heads * head_dim         /* q */
                     + 2 * L * n * (size_t)n_kv_heads * head_dim  /* k, v */
                     + (size_t)vocab                              /* logits */
-                    + n * (size_t)dim;                           /* hidden */
+                    + n * (size_t)dim                            /* hidden */
+                    + (residual ? L * n * (size_t)dim : 0);      /* resid */
     return floats * sizeof(float) + sizeof(AttentionTrace);
 }
 
@@ -43,6 +44,13 @@ AttentionTrace *trace_new(int n_tokens, int n_layers, int n_heads, int n_kv_head
     return t;
 }
 
+int trace_keep_residual(AttentionTrace *t)
+{
+    if (!t->resid)
+        t->resid = calloc((size_t)t->n_layers * t->n_tokens * t->dim + 1, sizeof(float));
+    return t->resid ? 0 : -1;
+}
+
 AttentionTrace *trace_ref(AttentionTrace *t)
 {
     if (t) __atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
@@ -62,6 +70,7 @@ void trace_free(AttentionTrace *t)
     free(t->logits_last);
     free(t->hidden);
     free(t->ablated);
+    free(t->resid);
     free(t);
 }
 
@@ -70,12 +79,20 @@ int trace_ablated(const AttentionTrace *t, int layer, int head)
     return t->ablated && t->ablated[(size_t)layer * t->n_heads + head];
 }
 
+int trace_first_ablation_change(const AttentionTrace *t, const unsigned char *ablate)
+{
+    size_t H = (size_t)t->n_heads;
+    for (int l = 0; l < t->n_layers; l++)
+        for (size_t h = 0; h < H; h++) {
+            size_t i = (size_t)l * H + h;
+            if ((t->ablated && t->ablated[i]) != (ablate && ablate[i])) return l;
+        }
+    return t->n_layers;
+}
+
 int trace_same_ablation(const AttentionTrace *t, const unsigned char *ablate)
 {
-    size_t heads = (size_t)t->n_layers * t->n_heads;
-    for (size_t i = 0; i < heads; i++)
-        if ((t->ablated && t->ablated[i]) != (ablate && ablate[i])) return 0;
-    return 1;
+    return trace_first_ablation_change(t, ablate) == t->n_layers;
 }
 
 float *trace_attn(const AttentionTrace *t, int layer, int head)

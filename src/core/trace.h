@@ -34,8 +34,14 @@ typedef struct {
                            position's logits are one product away */
     /* (layer, head) 1 where the head was knocked out (its output zeroed
      * before the output projection), or NULL when none was: part of what
-     * the pass computed, so a pass reuses another only with the same. */
+     * the pass computed, so a pass reuses another's positions only with the
+     * same, and its layers only below the first layer where they differ. */
     unsigned char *ablated;
+    /* (layer, token, dim) the residual stream entering each layer, or NULL
+     * when the pass was not asked to keep it (ForwardOptions.record_residual):
+     * with it, a pass that differs only from layer l up (a knock-out there)
+     * can start at layer l from this trace. */
+    float *resid;
     int refs;           /* references; 1 from trace_new */
 } AttentionTrace;
 
@@ -45,15 +51,23 @@ AttentionTrace *trace_new(int n_tokens, int n_layers, int n_heads, int n_kv_head
 void trace_free(AttentionTrace *t); /* drops a reference; NULL is fine */
 AttentionTrace *trace_ref(AttentionTrace *t); /* returns T */
 
-/* Bytes a trace of this shape holds: the formula behind trace_new's allocation. */
+/* Bytes a trace of this shape holds: the formula behind trace_new's
+ * allocation, plus trace_keep_residual's when RESIDUAL. */
 size_t trace_bytes(int n_tokens, int n_layers, int n_heads, int n_kv_heads, int head_dim,
-                   int vocab, int dim);
+                   int vocab, int dim, int residual);
+/* Give T room for its per-layer residual streams (t->resid, zeroed); -1
+ * when out of memory.  The forward pass calls it when asked to record them. */
+int trace_keep_residual(AttentionTrace *t);
 
 /* Whether (LAYER, HEAD) was knocked out in the pass T records. */
 int trace_ablated(const AttentionTrace *t, int layer, int head);
 /* Whether a pass with head mask ABLATE (NULL: none) may reuse T's positions:
  * the same heads knocked out. */
 int trace_same_ablation(const AttentionTrace *t, const unsigned char *ablate);
+/* The first layer where ABLATE (NULL: none) and T's knock-outs differ, or
+ * n_layers when they agree everywhere: layers below it compute the same
+ * from the same tokens. */
+int trace_first_ablation_change(const AttentionTrace *t, const unsigned char *ablate);
 
 /* The (n, n) matrix of one head. */
 float *trace_attn(const AttentionTrace *t, int layer, int head);
