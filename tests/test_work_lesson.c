@@ -22,6 +22,8 @@
 #include "tap.h"
 #include "testutil.h"
 #include "trace.h"
+#include "importance.h"
+#include "run.h"
 #include "worker.h"
 
 #define CAT "The cat sat on the mat because it was tired."
@@ -182,6 +184,56 @@ static void test_unscaled(const Model *m)
     scene_free(&sc);
 }
 
+/* A job with heads knocked out: the pass with them off equals run_text's
+ * with the same mask, the intact one run_text's without, bit for bit; the
+ * meter's numbers are importance_loss's of the two; the knock-out pass
+ * reuses the layers below the lowest head; the next job, the same heads
+ * off, reuses every layer of the intact pass. */
+static void test_knockout(const Model *m)
+{
+    int cells = m->cfg.n_layers * m->cfg.n_heads, H = m->cfg.n_heads;
+    unsigned char *mask = calloc((size_t)cells, 1);
+    mask[3 * H + 1] = mask[4 * H + 0] = 1;
+    WorkJob j = {.text = CAT, .len = strlen(CAT), .gen = 1, .lesson = -1, .ablate = mask};
+    WorkResult r, r2;
+    work_compute_job(m, NULL, &j, NULL, &r);
+    char err[256];
+    RunRequest on = {.text = CAT, .len = strlen(CAT), .ablate = mask}, off = {.text = CAT, .len = strlen(CAT)};
+    RunResult a, b;
+    if (r.failed || !r.intact || run_text(m, &on, &a, err, sizeof err) ||
+        run_text(m, &off, &b, err, sizeof err)) {
+        ok(0, "knock-out job and reference passes run");
+        free(mask);
+        return;
+    }
+    size_t V = (size_t)m->cfg.vocab, D = (size_t)m->cfg.dim, n = (size_t)r.n;
+    ok(memcmp(r.trace->logits_last, a.trace->logits_last, V * sizeof(float)) == 0 &&
+           memcmp(r.trace->hidden, a.trace->hidden, n * D * sizeof(float)) == 0,
+       "the knock-out pass equals run_text's with the same heads off, bit for bit");
+    ok(memcmp(r.intact->logits_last, b.trace->logits_last, V * sizeof(float)) == 0 &&
+           memcmp(r.intact->hidden, b.trace->hidden, n * D * sizeof(float)) == 0,
+       "the intact pass equals run_text's without knock-outs, bit for bit");
+    ok(memcmp(r.intact->logits_last, r.trace->logits_last, V * sizeof(float)) != 0,
+       "... and the two differ");
+    is_int(r.n_off, 2, "two heads off");
+    is_int(r.reused_layers, 3, "the knock-out pass computed from layer 3 up (3 layers reused)");
+    int *t1 = malloc(n * sizeof *t1), *t2 = malloc(n * sizeof *t2), same = 0;
+    double lb = importance_loss(m, b.trace, b.tokens, b.n, t1);
+    double la = importance_loss(m, a.trace, a.tokens, a.n, t2);
+    for (size_t i = 0; i + 1 < n; i++) same += t1[i] == t2[i];
+    ok(r.have_loss && r.loss_before == lb && r.loss_after == la && r.top1_same == same &&
+           r.positions == (int)n - 1,
+       "the meter: loss %.4f -> %.4f, top-1 same %d/%d, as importance_loss measures them", lb,
+       la, same, (int)n - 1);
+    work_compute_job(m, &r, &j, NULL, &r2);
+    ok(!r2.failed && r2.reused_layers == m->cfg.n_layers &&
+           memcmp(r2.trace->logits_last, r.trace->logits_last, V * sizeof(float)) == 0,
+       "the same job again reuses every layer of the last intact pass");
+    free(t1), free(t2), free(mask);
+    run_result_free(&a), run_result_free(&b);
+    work_result_free(&r), work_result_free(&r2);
+}
+
 int main(void)
 {
     static const char *const models[] = {"bundled", "ref260K.gguf"};
@@ -199,6 +251,7 @@ int main(void)
             test_lost_words(m);
             test_full(m);
             test_unscaled(m);
+            test_knockout(m);
         }
         model_close(m);
     }

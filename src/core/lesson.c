@@ -414,6 +414,11 @@ static int measure_prune(const Model *m, const char *text, const AttentionTrace 
         mask[best] = 1;
     }
     memset(mask, 0, (size_t)cells);
+    /* The intact pass again, keeping its residual streams: each point of
+     * the curve then computes only from its lowest knocked-out layer up. */
+    RunRequest keep = {.text = text, .len = strlen(text), .record_residual = true};
+    RunResult kr;
+    if (run_text(m, &keep, &kr, err, errlen)) goto out;
     int *base = top1 + n;
     r->prune_positions = n - 1;
     r->prune_loss[0] = (float)importance_loss(m, intact, toks, n, base);
@@ -421,15 +426,20 @@ static int measure_prune(const Model *m, const char *text, const AttentionTrace 
     r->prune_next[0] = argmax(intact->logits_last, intact->vocab);
     for (int k = 1; k <= r->n_prune; k++) {
         mask[r->prune_order[k - 1]] = 1;
-        RunRequest req = {.text = text, .len = strlen(text), .ablate = mask};
+        RunRequest req = {.text = text, .len = strlen(text), .ablate = mask,
+                          .prev_tokens = kr.tokens, .prev_n = kr.n, .prev = kr.trace};
         RunResult rr;
-        if (run_text(m, &req, &rr, err, errlen)) goto out;
+        if (run_text(m, &req, &rr, err, errlen)) {
+            run_result_free(&kr);
+            goto out;
+        }
         r->prune_loss[k] = (float)importance_loss(m, rr.trace, toks, n, top1);
         r->prune_top1[k] = 0;
         for (int i = 0; i < n - 1; i++) r->prune_top1[k] += top1[i] == base[i];
         r->prune_next[k] = argmax(rr.trace->logits_last, rr.trace->vocab);
         run_result_free(&rr);
     }
+    run_result_free(&kr);
     rc = 0;
 out:
     free(top1);

@@ -308,7 +308,7 @@ int scene_install(Scene *s, WorkResult *r)
     s->mean_layer = -1;
     s->row_n = n;
     s->have = true;
-    if (s->res.reused == 0 && n > 0) {
+    if (s->res.reused == 0 && s->res.reused_layers == 0 && !s->res.intact && n > 0) {
         /* A pass over the whole text: a point of the time-against-n plot. */
         if (s->n_cost == SCENE_COST_SAMPLES)
             memmove(s->cost, s->cost + 1, --s->n_cost * sizeof *s->cost);

@@ -61,8 +61,8 @@ void work_compute_from(const Model *m, const WorkResult *prev, const char *text,
  * PREV's positions where they are the same (run.h). */
 static void compute(const Model *m, const Token *prev_tokens, int prev_n,
                     const AttentionTrace *prev, const char *text, size_t len,
-                    const unsigned char *ablate, unsigned gen, const atomic_bool *cancel,
-                    WorkResult *out)
+                    const unsigned char *ablate, bool residual, unsigned gen,
+                    const atomic_bool *cancel, WorkResult *out)
 {
     memset(out, 0, sizeof *out);
     out->gen = gen;
@@ -78,7 +78,7 @@ static void compute(const Model *m, const Token *prev_tokens, int prev_n,
     out->len = len;
     RunRequest req = {.text = text, .len = len, .ablate = ablate, .cancel = cancel,
                       .prev_tokens = prev ? prev_tokens : NULL, .prev_n = prev ? prev_n : 0,
-                      .prev = prev};
+                      .prev = prev, .record_residual = residual};
     RunResult r;
     int rc = run_text(m, &req, &r, out->message, sizeof out->message);
     if (rc == FORWARD_CANCELLED) out->cancelled = true;
@@ -91,6 +91,7 @@ static void compute(const Model *m, const Token *prev_tokens, int prev_n,
     out->trace = r.trace;
     out->ms = r.ms;
     out->reused = r.reused;
+    out->reused_layers = r.reused_layers;
 }
 
 void work_compute_cancellable(const Model *m, const WorkResult *prev, const char *text,
@@ -99,32 +100,41 @@ void work_compute_cancellable(const Model *m, const WorkResult *prev, const char
 {
     bool reuse = prev && prev->trace && !prev->failed;
     compute(m, reuse ? prev->tokens : NULL, reuse ? prev->n : 0, reuse ? prev->trace : NULL,
-            text, len, NULL, gen, cancel, out);
+            text, len, NULL, false, gen, cancel, out);
 }
 
-/* OUT was computed with heads knocked out: the same text with all heads
- * (from PREV's intact pass, or PREV's own when it had none off), and the
- * losses of both.  Fails (out->failed) only when cancelled or out of memory. */
-static void compute_intact(const Model *m, const WorkResult *prev, const unsigned char *ablate,
-                           const atomic_bool *cancel, WorkResult *out)
+/* TEXT with the heads ABLATE knocks out: first with every head (from
+ * PREV's intact pass, or PREV's own when it had none off), keeping its
+ * residual streams, then the knock-out from it, which computes only from
+ * the lowest knocked-out layer up (run.h); and the losses of both.  Fails
+ * (out->failed) only when cancelled or out of memory. */
+static void compute_knockout(const Model *m, const WorkResult *prev, const char *text, size_t len,
+                             const unsigned char *ablate, unsigned gen,
+                             const atomic_bool *cancel, WorkResult *out)
 {
-    int cells = m->cfg.n_layers * m->cfg.n_heads;
-    for (int i = 0; i < cells; i++) out->n_off += ablate[i] != 0;
     const AttentionTrace *from = NULL;
     if (prev && !prev->failed) from = prev->intact ? prev->intact : prev->trace;
     WorkResult in;
-    compute(m, prev ? prev->tokens : NULL, prev ? prev->n : 0, from, out->text, out->len, NULL,
-            out->gen, cancel, &in);
+    compute(m, prev ? prev->tokens : NULL, prev ? prev->n : 0, from, text, len, NULL, true, gen,
+            cancel, &in);
     if (in.failed) {
-        out->failed = 1;
-        out->cancelled = in.cancelled;
-        snprintf(out->message, sizeof out->message, "%s", in.message);
+        *out = in;
+        return;
+    }
+    compute(m, in.tokens, in.n, in.trace, text, len, ablate, false, gen, cancel, out);
+    if (out->failed) {
         work_result_free(&in);
         return;
     }
+    /* Both passes are the knock-out's cost; what either reused is said. */
+    out->ms += in.ms;
+    out->reused = in.reused;
+    if (in.reused_layers > out->reused_layers) out->reused_layers = in.reused_layers;
     out->intact = in.trace;
     in.trace = NULL;
     work_result_free(&in);
+    int cells = m->cfg.n_layers * m->cfg.n_heads;
+    for (int i = 0; i < cells; i++) out->n_off += ablate[i] != 0;
     if (out->n < 2) return;
     int *before = malloc((size_t)out->n * sizeof *before);
     int *after = malloc((size_t)out->n * sizeof *after);
@@ -149,9 +159,11 @@ void work_compute_job(const Model *m, const WorkResult *prev, const WorkJob *job
     for (int i = 0; job->ablate && i < cells && !ablate; i++)
         if (job->ablate[i]) ablate = job->ablate;
     bool reuse = !job->full && prev && prev->trace && !prev->failed;
-    compute(m, reuse ? prev->tokens : NULL, reuse ? prev->n : 0, reuse ? prev->trace : NULL,
-            text, len, ablate, job->gen, cancel, out);
-    if (!out->failed && ablate) compute_intact(m, reuse ? prev : NULL, ablate, cancel, out);
+    if (ablate)
+        compute_knockout(m, reuse ? prev : NULL, text, len, ablate, job->gen, cancel, out);
+    else
+        compute(m, reuse ? prev->tokens : NULL, reuse ? prev->n : 0, reuse ? prev->trace : NULL,
+                text, len, NULL, false, job->gen, cancel, out);
     if (!out->failed && job->importance) {
         Importance imp;
         if (importance_measure(m, text, len, &imp, out->importance_message,

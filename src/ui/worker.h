@@ -33,6 +33,7 @@ typedef struct WorkResult {
     AttentionTrace *trace; /* owned */
     double ms;          /* the forward pass's wall time */
     int reused;         /* positions taken from the previous pass (0: all computed) */
+    int reused_layers;  /* layers taken from an earlier pass of the same text (knock-outs) */
     /* A lesson step measured on this pass (WorkJob.lesson >= 0): the result,
      * owned, or NULL with lesson_message saying why (a word of the step is
      * no longer in the text, ...).  For a step with a twin sentence, the
