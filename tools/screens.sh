@@ -95,9 +95,35 @@ The same at 200×60:
 
 $(shot 200 60 --text-file "$tmp/long.txt" -l 4 -H 0 -q 100)
 
+## Knocking heads out, 80×24
+
+\`attnscope -l 2 -H 4 -q it\`, then \`K\` (head 2.4 out), \`]\` and \`Tab\` \`Tab\`
+to head 3.1, \`K\`, and \`t\`: the next-token panel with the two heads out,
+and at the right what the model with every head predicted.  The status
+line's meter gives the sentence's loss before and after and how many of
+its next tokens are still the model's first choice; × marks the heads out.
+
+$(keys="K ] Tab Tab K t"; shot 80 24 -l 2 -H 4 -q it)
+
+## Rollout and value-weighted attention, 80×24
+
+\`V\` on layer 0, head 2: each weight times the length of the value it
+moves, rows normalised.  Then \`r\` and \`]\` three times: attention rollout
+through layers 0-3, the heads averaged with the residual and multiplied
+through the layers.
+
+$(keys="V"; shot 80 24 -l 0 -H 2 -q it)
+
+$(keys="r ] ] ]"; shot 80 24 -l 0 -H 2 -q it)
+
 ## The lesson, 80×24
 
 \`attnscope --lesson\`, then \`n\` to each next step: the view, then the
-step's title and its caption, measured on the bundled model.
+step's title and its caption, measured on the bundled model.  In step 7,
+\`+\` three times knocks out the three least important heads.
 $(lesson_shots)
+
+### Step 7, after + + +
+
+$(keys="n n n n n n + + +"; shot 80 24 --lesson)
 EOF
