@@ -462,11 +462,12 @@ static void check_incremental(const char *label, Spec s)
     atomic_bool stop;
     atomic_init(&stop, true);
     AttentionTrace *t = (AttentionTrace *)&stop, *plain = NULL;
-    int rc = forward_run_cancellable(m, NULL, 0, a, 20, &stop, &t, err, sizeof err);
+    ForwardOptions with_stop = {.cancel = &stop};
+    int rc = forward_run_opts(m, a, 20, &with_stop, &t, err, sizeof err);
     ok(rc == FORWARD_CANCELLED && t == NULL && strcmp(err, "cancelled") == 0,
        "%s: a raised cancel flag gives FORWARD_CANCELLED and no trace", label);
     atomic_store(&stop, false);
-    rc = forward_run_cancellable(m, NULL, 0, a, 20, &stop, &t, err, sizeof err);
+    rc = forward_run_opts(m, a, 20, &with_stop, &t, err, sizeof err);
     int rc2 = forward_run(m, a, 20, &plain, err, sizeof err);
     size_t na = (size_t)s.layers * s.heads * 20 * 20;
     ok(rc == 0 && rc2 == 0 && t && plain && memcmp(t->attn, plain->attn, na * sizeof(float)) == 0 &&

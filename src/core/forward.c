@@ -211,14 +211,7 @@ int forward_run_from(const Model *m, const AttentionTrace *prev, int keep,
                      const int32_t *tokens, int n, AttentionTrace **out, char *err,
                      size_t errlen)
 {
-    return forward_run_cancellable(m, prev, keep, tokens, n, NULL, out, err, errlen);
-}
-
-int forward_run_cancellable(const Model *m, const AttentionTrace *prev, int keep,
-                            const int32_t *tokens, int n, const atomic_bool *cancel,
-                            AttentionTrace **out, char *err, size_t errlen)
-{
-    ForwardOptions o = {.prev = prev, .keep = keep, .cancel = cancel};
+    ForwardOptions o = {.prev = prev, .keep = keep};
     return forward_run_opts(m, tokens, n, &o, out, err, errlen);
 }
 

@@ -34,21 +34,17 @@ int forward_run_from(const Model *m, const AttentionTrace *prev, int keep,
                      const int32_t *tokens, int n, AttentionTrace **out, char *err,
                      size_t errlen);
 
-/* forward_run_from that gives up when *CANCEL becomes true (checked before
- * each layer; CANCEL may be NULL): then it returns FORWARD_CANCELLED, *out
- * stays NULL and nothing needs freeing.  For a pass whose text has already
- * been replaced. */
+/* A pass that gives up when *CANCEL becomes true (ForwardOptions.cancel,
+ * checked before each layer) returns FORWARD_CANCELLED: *out stays NULL
+ * and nothing needs freeing.  For a pass whose text has been replaced. */
 #define FORWARD_CANCELLED 1
-int forward_run_cancellable(const Model *m, const AttentionTrace *prev, int keep,
-                            const int32_t *tokens, int n, const atomic_bool *cancel,
-                            AttentionTrace **out, char *err, size_t errlen);
 
 /* Everything a pass may be asked beyond its tokens: the trace to reuse the
  * first KEEP positions of (see forward_run_from; only when it knocked out
  * the same heads), the heads to knock out (ABLATE: n_layers*n_heads bytes,
  * (layer, head) non-zero to zero that head's output before the layer's
  * output projection; its own attention is still computed and recorded),
- * and CANCEL (see forward_run_cancellable).  Any may be NULL / 0.
+ * and CANCEL (see FORWARD_CANCELLED).  Any may be NULL / 0.
  *
  * Layer reuse: when PREV recorded its residual streams (RECORD_RESIDUAL),
  * ran the same N tokens (checked: its layer-0 input is their embeddings)

@@ -51,11 +51,6 @@ void work_compute(const Model *m, const char *text, size_t len, unsigned gen, Wo
     work_compute_from(m, NULL, text, len, gen, out);
 }
 
-void work_compute_from(const Model *m, const WorkResult *prev, const char *text, size_t len,
-                       unsigned gen, WorkResult *out)
-{
-    work_compute_cancellable(m, prev, text, len, gen, NULL, out);
-}
 
 /* The pass over TEXT with the heads ABLATE knocks out (NULL: none), from
  * PREV's positions where they are the same (run.h). */
@@ -94,13 +89,12 @@ static void compute(const Model *m, const Token *prev_tokens, int prev_n,
     out->reused_layers = r.reused_layers;
 }
 
-void work_compute_cancellable(const Model *m, const WorkResult *prev, const char *text,
-                              size_t len, unsigned gen, const atomic_bool *cancel,
-                              WorkResult *out)
+void work_compute_from(const Model *m, const WorkResult *prev, const char *text, size_t len,
+                       unsigned gen, WorkResult *out)
 {
     bool reuse = prev && prev->trace && !prev->failed;
     compute(m, reuse ? prev->tokens : NULL, reuse ? prev->n : 0, reuse ? prev->trace : NULL,
-            text, len, NULL, false, gen, cancel, out);
+            text, len, NULL, false, gen, NULL, out);
 }
 
 /* TEXT with the heads ABLATE knocks out: first with every head (from

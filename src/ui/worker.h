@@ -93,10 +93,6 @@ void work_result_free(WorkResult *r);
 void work_compute(const Model *m, const char *text, size_t len, unsigned gen, WorkResult *out);
 void work_compute_from(const Model *m, const WorkResult *prev, const char *text, size_t len,
                        unsigned gen, WorkResult *out);
-/* The same, giving up (out->cancelled) when *CANCEL becomes true. */
-void work_compute_cancellable(const Model *m, const WorkResult *prev, const char *text,
-                              size_t len, unsigned gen, const atomic_bool *cancel,
-                              WorkResult *out);
 /* JOB in full: the pass (from PREV unless job->full) with the heads it
  * knocks out, and then without them; the lesson step it asks for, measured
  * on that pass, and the step's twin sentence; the heads' importance. */
