@@ -19,8 +19,10 @@
 #include "buildinfo.h"
 #include "cli.h"
 #include "config.h"
+#include "error.h"
 #include "keymap.h"
 #include "model.h"
+#include "run.h"
 
 #define DEFAULT_TEXT "The cat sat on the mat because it was tired."
 /* Text files beyond this are refused before reading: no model's context
@@ -85,7 +87,8 @@ static void usage(FILE *out)
           "  -q, --query Q          the query: token number Q, or the first word starting\n"
           "                         with Q; the explorer opens on it, and --dump json with\n"
           "                         one head adds its row's math (q·k, scaled, weight per key)\n"
-          "      --ablate L.H,...   with --dump: knock these heads out (layer.head, from 0):\n"
+          "      --ablate L.H,...   knock these heads out (layer.head, from 0), in --dump\n"
+          "                         or in the explorer (K toggles a head there):\n"
           "                         their outputs are zeroed before the output projection\n"
           "      --view VIEW        with --dump json, csv or svg: what the matrices show:\n"
           "                         attention (the softmax weights, the default), rollout\n"
@@ -243,12 +246,31 @@ static int explore(const Model *m, const CliOptions *o, const Config *cfg, int h
     if (!have_query && cfg->query && parse_query(cfg->query, &ao.query, &ao.query_word))
         ao.query = -1, ao.query_word = cfg->query; /* "-1": no token's number, a word then */
     if (cli_check_head(&m->cfg, ao.layer, ao.head, err, errlen)) return 2;
+    unsigned char *mask = NULL;
+    if (o->ablate) {
+        /* --ablate without --dump: the explorer opens with them out (K). */
+        mask = malloc((size_t)m->cfg.n_layers * m->cfg.n_heads);
+        if (!mask) {
+            error_set(err, errlen, "out of memory");
+            return 1;
+        }
+        if (run_parse_heads(&m->cfg, o->ablate, mask, err, errlen)) {
+            free(mask);
+            return 2;
+        }
+        ao.ablate = mask;
+    }
     if (ao.query >= 0) {
         int q;
         int rc = cli_query_token(m, o->text, o->text_len, ao.query, NULL, &q, err, errlen);
-        if (rc) return rc;
+        if (rc) {
+            free(mask);
+            return rc;
+        }
     }
-    return app_run(&ao, err, errlen);
+    int rc = app_run(&ao, err, errlen);
+    free(mask);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -365,8 +387,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "attnscope: choose one of --info, --dump, --lesson, --prune and --bench\n");
         return 2;
     }
-    if (o.ablate && (!dump || lesson || o.format == DUMP_IMPORTANCE)) {
-        fprintf(stderr, "attnscope: --ablate goes with --dump (e.g. --dump json --ablate 0.2)\n");
+    if (o.ablate && (lesson || bench || info || prune || (dump && o.format == DUMP_IMPORTANCE))) {
+        fprintf(stderr, "attnscope: --ablate goes with --dump (e.g. --dump json --ablate 0.2) "
+                        "or opens the explorer with those heads knocked out\n");
         return 2;
     }
     if (have_view && (!dump || lesson || o.format == DUMP_HEADS || o.format == DUMP_IMPORTANCE)) {

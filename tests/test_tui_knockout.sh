@@ -118,6 +118,13 @@ check $? "K on the layer mean says to pick a head, and knocks nothing out"
 check $? "... no meter"
 quits "q after the knock-outs exits 0"
 
+# --- --ablate opens the explorer with the heads out --------------------------------
+start 80 24 $ui -- --model "$bundled" -t "'$text'" --ablate "$l1.$h1,$l2.$h2"
+wait_for "^ 2/30 heads off" && grep -Fq " $meter   K toggles  R restores" "$tmp/screen" &&
+    [ "$(side_cell "$l1" "$h1")" = x ] && [ "$(side_cell "$l2" "$h2")" = x ]
+check $? "--ablate $l1.$h1,$l2.$h2 opens with both heads out: the same meter and marks as K K"
+quits "q after --ablate exits 0"
+
 # --- the lesson's step 7: + and - -------------------------------------------------
 XDG_CONFIG_HOME=$tmp/none ATTNSCOPE_MODEL= "$bin" --lesson --dump json >"$tmp/lesson.json" 2>/dev/null
 awk '{ gsub(/\{"index":/, "\n&"); print }' "$tmp/lesson.json" | grep '^{"index":7,' >"$tmp/step7"

@@ -690,6 +690,8 @@ int app_run(const AppOptions *o, char *err, size_t errlen)
     a.st.layer = o->layer;
     a.st.head = o->head;
     a.st.show_values = o->show_values;
+    for (int i = 0; o->ablate && i < c->n_layers * c->n_heads; i++)
+        if (o->ablate[i]) a.st.ablate[i] = 1, a.st.n_ablated++;
     a.lesson_apply = -1;
     if (o->lesson >= 0 && lesson_step(o->lesson)) {
         app_state_lesson(&a.st, o->lesson);

@@ -25,6 +25,8 @@ typedef struct {
     /* The first screen of a plain `attnscope`: the lesson's first step
      * measured, its layer, head and query shown, and a hint to start it. */
     bool intro;
+    /* Heads to open knocked out (n_layers*n_heads bytes, run.h), or NULL. */
+    const unsigned char *ablate;
 } AppOptions;
 
 /* Run until the user quits or the terminal goes away.  Returns 0, or non-zero
