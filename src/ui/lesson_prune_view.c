@@ -40,7 +40,18 @@ void lesson_prune_view_draw(WINDOW *w, const ViewData *v)
     int below = total - p->multi_row - rows;
     view_frame_more(w, title, t, p->multi_row, below > 0 ? below : 0);
     view_puts(w, t, 1, 1, W, A_BOLD, "  off  head    loss  change  top-1  next word");
+    if (W - 65 >= 10) view_puts(w, t, 1, 64, W - 64, A_BOLD, "loss, lowest to highest");
     int n_heads = st->n_heads;
+    /* Room to spare (a wide terminal): the loss as a bar from the curve's
+     * lowest (a sliver) to its highest (full), so that where it climbs shows
+     * at a glance. */
+    double lo = r->prune_loss[0], hi = lo;
+    for (int k = 0; k <= r->n_prune; k++) {
+        if (r->prune_loss[k] < lo) lo = r->prune_loss[k];
+        if (r->prune_loss[k] > hi) hi = r->prune_loss[k];
+    }
+    int bar_x = 64, bar_w = W - bar_x - 1;
+    if (bar_w > 60) bar_w = 60;
     for (int i = 0; i < rows && p->multi_row + i < total; i++) {
         int k = p->multi_row + i, y = 2 + i;
         char head[16] = "-", next[64] = "", line[160];
@@ -57,5 +68,11 @@ void lesson_prune_view_draw(WINDOW *w, const ViewData *v)
         int attr = cur ? A_REVERSE | A_BOLD : r->prune_loss[k] > limit ? A_BOLD : A_NORMAL;
         if (cur) view_puts(w, t, y, 1, 2, A_BOLD, theme_marker(t));
         view_puts(w, t, y, 2, W - 1, attr, line);
+        if (bar_w >= 10 && hi > lo) {
+            char bar[512];
+            float f = 0.05f + 0.95f * (float)((r->prune_loss[k] - lo) / (hi - lo));
+            view_bar(bar, sizeof bar, f, bar_w, t->utf8);
+            view_puts(w, t, y, bar_x, bar_w, r->prune_loss[k] > limit ? A_BOLD : A_DIM, bar);
+        }
     }
 }
