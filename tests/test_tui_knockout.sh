@@ -125,6 +125,20 @@ wait_for "^ 2/30 heads off" && grep -Fq " $meter   K toggles  R restores" "$tmp/
 check $? "--ablate $l1.$h1,$l2.$h2 opens with both heads out: the same meter and marks as K K"
 quits "q after --ablate exits 0"
 
+# --- without UTF-8: pieces and titles in ASCII stand-ins, never "?" -----------------
+start 80 24 TERM=vt100 LANG=C XDG_CONFIG_HOME=$tmp/none ATTNSCOPE_MODEL= -- \
+    --model "$bundled" -t "'$text'" --ablate "$l1.$h1"
+wait_for '^ 1/30 heads off' && keys t && wait_for '^\|1 head off, after the sentence: +\|with every head:' &&
+    grep -Eq '^\|  _[A-Za-z]+ +0\.[0-9]{3} .*\| _[A-Za-z]+ +0\.[0-9]{3} ' "$tmp/screen" &&
+    ! sed 1d "$tmp/screen" | grep -q '?'
+check $? "LANG=C: the panel's pieces show ▁ as _ on both sides, no '?' under the title (its '? help')"
+keys Escape
+sleep 0.3
+keys o
+wait_for '^\+ overview' && keys i && wait_for '^\+ importance \. loss rise without each head \. i pictures'
+check $? "LANG=C: the importance overview's title with '.' for '·'"
+quits "LANG=C: q exits 0"
+
 # --- the lesson's step 7: + and - -------------------------------------------------
 XDG_CONFIG_HOME=$tmp/none ATTNSCOPE_MODEL= "$bin" --lesson --dump json >"$tmp/lesson.json" 2>/dev/null
 awk '{ gsub(/\{"index":/, "\n&"); print }' "$tmp/lesson.json" | grep '^{"index":7,' >"$tmp/step7"

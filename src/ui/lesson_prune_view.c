@@ -58,8 +58,7 @@ void lesson_prune_view_draw(WINDOW *w, const ViewData *v)
         if (k > 0)
             snprintf(head, sizeof head, "%d.%d", r->prune_order[k - 1] / n_heads,
                      r->prune_order[k - 1] % n_heads);
-        const char *piece = tokenizer_piece(s->model->tok, r->prune_next[k]);
-        ui_text_render(piece, strlen(piece), true, next, sizeof next, 14, NULL);
+        view_piece(s, t, r->prune_next[k], next, sizeof next, 14);
         double change = r->prune_loss[0] > 0 ? 100.0 * (r->prune_loss[k] / r->prune_loss[0] - 1) : 0;
         snprintf(line, sizeof line, "%3d  %-5s  %6.2f  %+5.1f%%  %2d/%-2d  %s%s", k, head,
                  r->prune_loss[k], change, r->prune_top1[k], r->prune_positions, next,

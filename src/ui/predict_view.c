@@ -12,12 +12,9 @@
 #include "views.h"
 
 /* Token ID as it shows, at most 14 columns, into SHOWN. */
-static void piece_text(const Scene *s, int id, char *shown, size_t cap)
+static void piece_text(const ViewData *v, int id, char *shown, size_t cap)
 {
-    const char *piece = tokenizer_piece(s->model->tok, id);
-    shown[0] = '\0';
-    /* As UTF-8: without it, view_puts shows "▁" as "_". */
-    ui_text_render(piece, strlen(piece), true, shown, cap, 14, NULL);
+    view_piece(v->scene, v->theme, id, shown, cap, 14);
 }
 
 /* Columns of the "before" list at the right of a block, when heads are
@@ -40,7 +37,7 @@ static void block(WINDOW *w, const ViewData *v, int y, int rows, const char *hea
     }
     for (int k = 0; k < SCENE_NEXT && k < rows; k++) {
         char shown[64], line[128], bar[256] = "";
-        piece_text(s, s->next_id[which][k], shown, sizeof shown);
+        piece_text(v, s->next_id[which][k], shown, sizeof shown);
         int cells = (int)(s->next_p[which][k] * (right - 28) + 0.5f);
         for (int c = 0; c < cells && c < 60; c++) strcat(bar, v->theme->utf8 ? "█" : "#");
         snprintf(line, sizeof line, "%6.3f ", s->next_p[which][k]);
@@ -48,7 +45,7 @@ static void block(WINDOW *w, const ViewData *v, int y, int rows, const char *hea
         view_puts(w, v->theme, y + 1 + k, 20, right - 20, A_NORMAL, line);
         view_puts(w, v->theme, y + 1 + k, 27, right - 27, A_NORMAL, bar);
         if (!before) continue;
-        piece_text(s, s->before_id[which][k], shown, sizeof shown);
+        piece_text(v, s->before_id[which][k], shown, sizeof shown);
         /* A prediction the knock-out moved (another token at this rank) is bold. */
         int attr = s->before_id[which][k] != s->next_id[which][k] ? A_BOLD : A_NORMAL;
         view_puts(w, v->theme, y + 1 + k, right + 2, 15, attr, shown);
@@ -65,7 +62,7 @@ static int block_line(WINDOW *w, const ViewData *v, int y, const char *lead, int
     int W = getmaxx(w) - 2, x = 1 + view_puts(w, v->theme, y, 1, W, A_BOLD, lead);
     for (int k = 0; k < SCENE_NEXT; k++) {
         char shown[64], item[96];
-        piece_text(s, s->next_id[which][k], shown, sizeof shown);
+        piece_text(v, s->next_id[which][k], shown, sizeof shown);
         snprintf(item, sizeof item, "  %s %.2f", shown, s->next_p[which][k]);
         int c = ui_text_width(item, strlen(item), true);
         if (x + c > W + 1) return SCENE_NEXT - k;

@@ -60,6 +60,18 @@ int view_puts(WINDOW *w, const Theme *t, int y, int x, int max_cols, int attr, c
     return cols;
 }
 
+void view_piece(const Scene *s, const Theme *t, int id, char *out, size_t cap, int max_cols)
+{
+    const char *piece = tokenizer_piece(s->model->tok, id);
+    char ascii[256];
+    if (!t->utf8) {
+        to_ascii(piece, ascii, sizeof ascii);
+        piece = ascii;
+    }
+    out[0] = '\0';
+    ui_text_render(piece, strlen(piece), t->utf8, out, cap, max_cols, NULL);
+}
+
 void view_frame(WINDOW *w, const char *title, const Theme *t)
 {
     /* Unicode lines in UTF-8, plain ASCII otherwise: the VT100 alternate
@@ -97,8 +109,12 @@ void view_frame_more(WINDOW *w, const char *title, const Theme *t, int above, in
     int attr = t->colour ? COLOR_PAIR(t->pair_accent) | A_BOLD : A_BOLD;
     if (title && *title && width - 5 - uw > 0) {
         /* Cut to the room left, without a space at the cut. */
-        char cut[512] = "";
-        ui_text_render(title, strlen(title), true, cut, sizeof cut, width - 5 - uw, NULL);
+        char cut[512] = "", ascii[512];
+        if (!t->utf8) { /* the stand-ins first: the locale cannot measure UTF-8 */
+            to_ascii(title, ascii, sizeof ascii);
+            title = ascii;
+        }
+        ui_text_render(title, strlen(title), t->utf8, cut, sizeof cut, width - 5 - uw, NULL);
         for (size_t e = strlen(cut); e > 0 && cut[e - 1] == ' '; e--) cut[e - 1] = '\0';
         mvwaddch(w, 0, 1, ' ');
         int c = view_puts(w, t, 0, 2, width - 5 - uw, attr, cut);

@@ -63,6 +63,10 @@ void help_view_size(int rows, int cols, int *h, int *w);
 /* Shared by the views: draw display-safe UTF-8 S at (y, x), at most MAX_COLS
  * columns, with ATTR; returns the columns drawn. */
 int view_puts(WINDOW *w, const Theme *t, int y, int x, int max_cols, int attr, const char *s);
+/* Vocabulary piece ID as a view shows it, at most MAX_COLS columns, into OUT:
+ * the piece's own characters ("▁He"); without UTF-8, view_puts's ASCII
+ * stand-ins ("_He"), not the locale's replacement marks. */
+void view_piece(const Scene *s, const Theme *t, int id, char *out, size_t cap, int max_cols);
 /* A bar of WIDTH columns for weight W (0..1) into OUT, in eighths of a
  * column ("#" whole columns without UTF-8). */
 void view_bar(char *out, size_t cap, float w, int width, bool utf8);
