@@ -70,6 +70,15 @@ int cli_info(FILE *out, const Model *m, char *err, size_t errlen)
     fprintf(out, "file:            %s\n", gguf_name(g));
     fprintf(out, "file size:       %llu bytes\n", (unsigned long long)gguf_file_size(g));
     fprintf(out, "gguf version:    %u\n", gguf_version(g));
+    /* What the quantizer was asked for; the tensors line says what it did
+     * (llama.cpp keeps norms F32 and substitutes types for narrow rows). */
+    uint32_t ftype;
+    if (gguf_find_kv(g, "general.file_type") &&
+        gguf_get_u32(g, "general.file_type", &ftype, NULL, 0) == 0) {
+        const char *fname = ggml_ftype_name(ftype);
+        if (fname) fprintf(out, "file type:       %s\n", fname);
+        else fprintf(out, "file type:       unknown (%u)\n", ftype);
+    }
     fprintf(out, "name:            %s\n", m->name);
     fprintf(out, "architecture:    llama\n");
     fprintf(out, "parameters:      %llu\n", (unsigned long long)params);

@@ -143,13 +143,57 @@ void gw_quantize_q8_0(const float *x, size_t n, uint8_t *out) {
 }
 
 size_t gw_type_bytes(GgmlType type, uint64_t n) {
-    switch (type) {
-    case GGML_TYPE_F32: return (size_t)n * 4;
-    case GGML_TYPE_F16: case GGML_TYPE_BF16: return (size_t)n * 2;
-    case GGML_TYPE_Q8_0: return (size_t)(n / GGML_Q8_0_BLOCK) * (2 + GGML_Q8_0_BLOCK);
+    const GgmlTypeTraits *t = ggml_type_find((uint32_t)type);
+    uint64_t bytes;
+    if (!t) die("unsupported tensor type");
+    if (ggml_type_bytes(t, n, &bytes) || bytes > SIZE_MAX) die("not whole blocks, or too large");
+    return (size_t)bytes;
+}
+
+/* Per block type: where its fp16 fields lie (a scale, and an offset or
+ * minimum scale, or -1) and the largest |integer| the scale multiplies, so
+ * that random blocks hold values of about +-amp. */
+static const struct {
+    GgmlType type;
+    int d_at, m_at;
+    float reach;
+} random_layout[] = {
+    {GGML_TYPE_Q4_0, 0, -1, 8},         {GGML_TYPE_Q4_1, 0, 2, 15},
+    {GGML_TYPE_Q5_0, 0, -1, 16},        {GGML_TYPE_Q5_1, 0, 2, 31},
+    {GGML_TYPE_Q8_0, 0, -1, 127},       {GGML_TYPE_Q2_K, 80, 82, 45},
+    {GGML_TYPE_Q3_K, 108, -1, 128},     {GGML_TYPE_Q4_K, 0, 2, 63 * 15},
+    {GGML_TYPE_Q5_K, 0, 2, 63 * 31},    {GGML_TYPE_Q6_K, 208, -1, 128 * 32},
+    {GGML_TYPE_IQ4_NL, 0, -1, 127},     {GGML_TYPE_IQ4_XS, 0, -1, 32 * 127},
+};
+
+static uint64_t xorshift(uint64_t *s) {
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+void gw_random_blocks(GgmlType type, uint64_t n, float amp, uint64_t *state, uint8_t *out) {
+    const GgmlTypeTraits *t = ggml_type_find((uint32_t)type);
+    if (!t || t->block_elems == 1) die("gw_random_blocks: not a block type");
+    size_t k = 0, nk = sizeof random_layout / sizeof random_layout[0];
+    while (k < nk && random_layout[k].type != type) k++;
+    if (k == nk) die("gw_random_blocks: no layout for this type");
+    if (n % t->block_elems) die("gw_random_blocks: not whole blocks");
+    uint16_t d = gw_f32_to_f16(amp / random_layout[k].reach);
+    /* An offset (Q4_1, Q5_1) centres the values; a minimum scale (k-quants)
+     * subtracts up to 63 of it. */
+    uint16_t m = gw_f32_to_f16(random_layout[k].m_at < 0 ? 0.0f
+                               : t->block_elems == 32 ? -amp : amp / 63.0f);
+    for (uint64_t b = 0; b < n / t->block_elems; b++, out += t->block_bytes) {
+        for (uint32_t i = 0; i < t->block_bytes; i++) out[i] = (uint8_t)(xorshift(state) >> 32);
+        out[random_layout[k].d_at] = (uint8_t)d;
+        out[random_layout[k].d_at + 1] = (uint8_t)(d >> 8);
+        if (random_layout[k].m_at >= 0) {
+            out[random_layout[k].m_at] = (uint8_t)m;
+            out[random_layout[k].m_at + 1] = (uint8_t)(m >> 8);
+        }
     }
-    die("unsupported tensor type");
-    return 0;
 }
 
 /* ---- whole files -------------------------------------------------------- */
@@ -306,6 +350,9 @@ void gw_add_tensor(GgufWriter *w, const char *name, uint32_t n_dims, const uint6
                    GgmlType type, const float *values) {
     uint64_t n = 1;
     for (uint32_t d = 0; d < n_dims; d++) n *= dims[d];
+    if (type != GGML_TYPE_F32 && type != GGML_TYPE_F16 && type != GGML_TYPE_BF16 &&
+        type != GGML_TYPE_Q8_0)
+        die("gw_add_tensor converts to F32, F16, BF16 or Q8_0 only (gw_add_tensor_raw for others)");
     if (type == GGML_TYPE_Q8_0 && (n_dims == 0 || dims[0] % GGML_Q8_0_BLOCK))
         die("Q8_0 needs dims[0] to be a multiple of 32");
     size_t bytes = gw_type_bytes(type, n);
@@ -325,7 +372,7 @@ void gw_add_tensor(GgufWriter *w, const char *name, uint32_t n_dims, const uint6
             buf[i * 2] = (uint8_t)h;
             buf[i * 2 + 1] = (uint8_t)(h >> 8);
             break;
-        case GGML_TYPE_Q8_0: break;
+        default: break;
         }
     }
     if (type == GGML_TYPE_Q8_0) gw_quantize_q8_0(values, (size_t)n, buf);

@@ -52,8 +52,13 @@ uint16_t gw_f32_to_bf16(float f); /* round to nearest even */
 /* Quantize N floats (N a multiple of 32) into N/32 Q8_0 blocks at OUT
  * (34 bytes each: fp16 scale d = max|x|/127, then 32 int8 round(x/d)). */
 void gw_quantize_q8_0(const float *x, size_t n, uint8_t *out);
-/* Bytes of N elements of TYPE (F32, F16, BF16, Q8_0). */
+/* Bytes of N elements of TYPE (any type of ggml_type.h's table; N whole blocks). */
 size_t gw_type_bytes(GgmlType type, uint64_t n);
+/* N elements (whole blocks) of a block TYPE (Q4_0 ... IQ4_XS) as random
+ * blocks at OUT: random bytes from *STATE, the fp16 scale set so values
+ * span about +-AMP (and an offset or minimum scale to match).  Not a
+ * quantization of anything: for speed and memory measurements. */
+void gw_random_blocks(GgmlType type, uint64_t n, float amp, uint64_t *state, uint8_t *out);
 
 /* ---- test weights -------------------------------------------------------- */
 

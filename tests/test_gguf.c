@@ -1,12 +1,15 @@
 /*
  * test_gguf.c - the GGUF reader: round trips through the test writer, a
  * catalogue of hand-crafted bad files, every truncation of a valid file,
- * seeded random mutations, and (when ../shared is present) the reference model.
+ * seeded random mutations, every tensor type of ggml_type.h's table (and the
+ * malformed files of each), non-finite weights refused at model load, and
+ * (when ../shared is present) the reference model.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,7 @@
 #include <unistd.h>
 
 #include "gguf.h"
+#include "model.h"
 #include "gguf_writer.h"
 #include "tap.h"
 #include "testutil.h"
@@ -425,27 +429,27 @@ static void test_half_conversions(void) {
     };
     int bad = 0;
     for (size_t i = 0; i < sizeof f16 / sizeof f16[0]; i++)
-        if (gguf_f16_to_f32(f16[i].h) != f16[i].f) {
+        if (ggml_fp16_to_f32(f16[i].h) != f16[i].f) {
             bad++;
-            diag("f16 %04x -> %.9g, want %.9g", f16[i].h, gguf_f16_to_f32(f16[i].h), f16[i].f);
+            diag("f16 %04x -> %.9g, want %.9g", f16[i].h, ggml_fp16_to_f32(f16[i].h), f16[i].f);
         }
     ok(bad == 0, "f16 normals, subnormals and extremes");
-    ok(bits_f32(gguf_f16_to_f32(0x8000)) == 0x80000000u, "f16 negative zero keeps its sign");
-    ok(isinf(gguf_f16_to_f32(0x7c00)) && gguf_f16_to_f32(0x7c00) > 0 &&
-           isinf(gguf_f16_to_f32(0xfc00)) && gguf_f16_to_f32(0xfc00) < 0, "f16 infinities");
-    ok(isnan(gguf_f16_to_f32(0x7e00)) && isnan(gguf_f16_to_f32(0xfc01)), "f16 NaNs");
-    ok(gguf_bf16_to_f32(0x3f80) == 1.0f && gguf_bf16_to_f32(0xc000) == -2.0f &&
-           gguf_bf16_to_f32(0x3e80) == 0.25f && isinf(gguf_bf16_to_f32(0x7f80)) &&
-           isnan(gguf_bf16_to_f32(0x7fc0)), "bf16 values, inf and NaN");
+    ok(bits_f32(ggml_fp16_to_f32(0x8000)) == 0x80000000u, "f16 negative zero keeps its sign");
+    ok(isinf(ggml_fp16_to_f32(0x7c00)) && ggml_fp16_to_f32(0x7c00) > 0 &&
+           isinf(ggml_fp16_to_f32(0xfc00)) && ggml_fp16_to_f32(0xfc00) < 0, "f16 infinities");
+    ok(isnan(ggml_fp16_to_f32(0x7e00)) && isnan(ggml_fp16_to_f32(0xfc01)), "f16 NaNs");
+    ok(ggml_bf16_to_f32(0x3f80) == 1.0f && ggml_bf16_to_f32(0xc000) == -2.0f &&
+           ggml_bf16_to_f32(0x3e80) == 0.25f && isinf(ggml_bf16_to_f32(0x7f80)) &&
+           isnan(ggml_bf16_to_f32(0x7fc0)), "bf16 values, inf and NaN");
 
     /* The writer's rounding and the reader's widening agree on all 65536
      * patterns: widening then narrowing is the identity (NaNs stay NaN). */
     int bad16 = 0, badbf = 0;
     for (uint32_t h = 0; h < 65536; h++) {
-        float f = gguf_f16_to_f32((uint16_t)h);
-        if (isnan(f) ? !isnan(gguf_f16_to_f32(gw_f32_to_f16(f))) : gw_f32_to_f16(f) != h) bad16++;
-        f = gguf_bf16_to_f32((uint16_t)h);
-        if (isnan(f) ? !isnan(gguf_bf16_to_f32(gw_f32_to_bf16(f))) : gw_f32_to_bf16(f) != h) badbf++;
+        float f = ggml_fp16_to_f32((uint16_t)h);
+        if (isnan(f) ? !isnan(ggml_fp16_to_f32(gw_f32_to_f16(f))) : gw_f32_to_f16(f) != h) bad16++;
+        f = ggml_bf16_to_f32((uint16_t)h);
+        if (isnan(f) ? !isnan(ggml_bf16_to_f32(gw_f32_to_bf16(f))) : gw_f32_to_bf16(f) != h) badbf++;
     }
     ok(bad16 == 0, "f16 round trip over all 65536 patterns (%d mismatches)", bad16);
     ok(badbf == 0, "bf16 round trip over all 65536 patterns (%d mismatches)", badbf);
@@ -643,8 +647,10 @@ static void test_bad_files(void) {
     expect_bad("a byte size overflowing 64 bits", &b, "overflow");
     tensor_file(&b, 1, one16, 99, 0, 64);
     expect_bad("an unknown tensor type", &b, "unsupported tensor type 99");
+    /* Q4_K is read now: its 16-element row is not whole 256-element blocks. */
     tensor_file(&b, 1, one16, 12, 0, 64);
-    expect_bad("a Q4_K tensor", &b, "Q4_K");
+    expect_bad("a Q4_K tensor of 16 elements", &b,
+               "'blk.0.attn_q.weight': Q4_K needs dims[0] (16) to be a multiple of its block of 256 elements");
     tensor_file(&b, 1, one16, GGML_TYPE_Q8_0, 0, 64);
     expect_bad("Q8_0 with dims[0] = 16", &b, "Q8_0");
     tensor_file(&b, 1, one16, GGML_TYPE_F32, 4, 128);
@@ -668,6 +674,233 @@ static void test_bad_files(void) {
     expect_bad("a truncated tensor info", &b, "truncated");
     hdr(&b, 3, 1, 0), tinfo(&b, "bad\x01name", 1, one16, 2, 0), tdata(&b, 32, 64);
     expect_bad("an unprintable name (shown safely)", &b, "tensor 'bad?name'");
+}
+
+/* ---- every tensor type of the table (issue 18) ----------------------------- */
+
+/* Raw data for N elements of T: random blocks for block types, random
+ * floats converted for F32/F16/BF16.  Caller frees. */
+static uint8_t *some_data(const GgmlTypeTraits *t, uint64_t n, size_t *bytes) {
+    static uint64_t state = 0x5DEECE66Dull;
+    *bytes = gw_type_bytes(t->id, n);
+    uint8_t *buf = malloc(*bytes);
+    if (t->block_elems > 1) {
+        gw_random_blocks(t->id, n, 1.0f, &state, buf);
+        return buf;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        float f = gw_frand(&state);
+        uint32_t v;
+        if (t->id == GGML_TYPE_F32) memcpy(&v, &f, 4);
+        else v = t->id == GGML_TYPE_F16 ? gw_f32_to_f16(f) : gw_f32_to_bf16(f);
+        for (uint32_t k = 0; k < t->block_bytes; k++) buf[i * t->block_bytes + k] = (uint8_t)(v >> (8 * k));
+    }
+    return buf;
+}
+
+static void test_every_type(void) {
+    /* One file holding a (2 blocks, 3 rows) tensor of every type. */
+    GgufWriter *w = gw_new(3);
+    size_t nt = ggml_type_count();
+    uint8_t **raw = calloc(nt, sizeof *raw);
+    for (size_t i = 0; i < nt; i++) {
+        const GgmlTypeTraits *t = ggml_type_at(i);
+        uint64_t dims[2] = {2 * (uint64_t)t->block_elems, 3};
+        size_t bytes;
+        raw[i] = some_data(t, dims[0] * dims[1], &bytes);
+        gw_add_tensor_raw(w, t->name, 2, dims, (uint32_t)t->id, raw[i], bytes);
+    }
+    size_t size;
+    uint8_t *file = gw_serialize(w, &size);
+    gw_free(w);
+    Gguf *g = NULL;
+    int rc = gguf_open_buffer(&g, file, size, "types.gguf", err, sizeof err);
+    ok(rc == 0, "a file with a tensor of each of the %zu types opens%s%s", nt, rc ? ": " : "",
+       rc ? err : "");
+    for (size_t i = 0; g && i < nt; i++) {
+        const GgmlTypeTraits *t = ggml_type_at(i);
+        const GgufTensor *tt = gguf_find_tensor(g, t->name);
+        uint64_t n = 6 * (uint64_t)t->block_elems;
+        bool shape = tt && tt->type == t->id && tt->traits == t && tt->n_elements == n &&
+                     tt->n_bytes == 6 * (uint64_t)t->block_bytes &&
+                     memcmp(tt->data, raw[i], (size_t)tt->n_bytes) == 0;
+        /* Whole, and row by row from the middle of the data: the same floats,
+         * all finite (the random blocks' scales are sane). */
+        float *all = malloc((size_t)n * sizeof *all), *rows = malloc((size_t)n * sizeof *rows);
+        bool conv = shape && gguf_tensor_to_f32(tt, 0, n, all, err, sizeof err) == 0;
+        for (int r = 2; conv && r >= 0; r--)
+            conv = gguf_tensor_to_f32(tt, (uint64_t)r * n / 3, n / 3, rows + (uint64_t)r * n / 3,
+                                      err, sizeof err) == 0;
+        bool same = conv && memcmp(all, rows, (size_t)n * sizeof *all) == 0, finite = same;
+        for (uint64_t k = 0; finite && k < n; k++) finite = isfinite(all[k]);
+        ok(shape && same && finite,
+           "%s: type %u, %u elements in %u bytes per block: shape, bytes, and conversion whole = by rows, finite",
+           t->name, (unsigned)t->id, t->block_elems, t->block_bytes);
+        if (!conv) diag("%s", err);
+        /* Off a block boundary is refused (block types). */
+        if (t->block_elems > 1) {
+            rc = gguf_tensor_to_f32(tt, 1, t->block_elems, rows, err, sizeof err);
+            ok(rc != 0 && strstr(err, t->name) && strstr(err, "blocks"),
+               "%s: a range off its %u-element blocks is refused: %s", t->name, t->block_elems, err);
+        }
+        free(all), free(rows);
+    }
+    gguf_close(g);
+    free(file);
+    for (size_t i = 0; i < nt; i++) free(raw[i]);
+    free(raw);
+
+    /* Malformed files of each block type: the last block cut short, and a row
+     * (dims[0]) that is not whole blocks.  Both name the tensor. */
+    GwBuf b = {0};
+    for (size_t i = 0; i < nt; i++) {
+        const GgmlTypeTraits *t = ggml_type_at(i);
+        uint64_t dims[2] = {2 * (uint64_t)t->block_elems, 2};
+        char label[96], want[160];
+        snprintf(label, sizeof label, "%s with its last block one byte short", t->name);
+        tensor_file(&b, 2, dims, (uint32_t)t->id, 0, 4 * (size_t)t->block_bytes - 1);
+        snprintf(want, sizeof want, "'blk.0.attn_q.weight': data (offset 0, %u bytes) runs past end",
+                 4 * t->block_bytes);
+        expect_bad(label, &b, want);
+        if (t->block_elems == 1) continue;
+        dims[0] = t->block_elems + 16;
+        snprintf(label, sizeof label, "%s with dims[0] = %llu", t->name, (unsigned long long)dims[0]);
+        tensor_file(&b, 2, dims, (uint32_t)t->id, 0, 8 * (size_t)t->block_bytes);
+        snprintf(want, sizeof want,
+                 "'blk.0.attn_q.weight': %s needs dims[0] (%llu) to be a multiple of its block of %u elements",
+                 t->name, (unsigned long long)dims[0], t->block_elems);
+        expect_bad(label, &b, want);
+    }
+
+    /* Types ggml has and we do not read: refused by name, with the list. */
+    char supported[256], want[400];
+    ggml_type_supported(supported, sizeof supported);
+    ok(strcmp(supported, "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, "
+                         "Q6_K, IQ4_NL, IQ4_XS") == 0,
+       "the supported list is the table's 15 types: %s", supported);
+    const struct { uint32_t id; const char *name; } refused[] = {
+        {9, "Q8_1"}, {15, "Q8_K"}, {16, "IQ2_XXS"}, {19, "IQ1_S"}, {21, "IQ3_S"}, {28, "F64"},
+        {35, "TQ2_0"}, {4, "unknown"}, {1000, "unknown"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char label[64];
+        snprintf(label, sizeof label, "type %u (%s) by name with the supported list", refused[i].id,
+                 refused[i].name);
+        snprintf(want, sizeof want, "'blk.0.attn_q.weight': unsupported tensor type %u (%s); supported: %s",
+                 refused[i].id, refused[i].name, supported);
+        tensor_file(&b, 1, (const uint64_t[]){256}, refused[i].id, 0, 1024);
+        expect_bad(label, &b, want);
+    }
+    for (uint32_t id = 0; id < 64; id++) {
+        const GgmlTypeTraits *t = ggml_type_find(id);
+        if (t && (t->id != id || strcmp(t->name, ggml_type_name(id)) != 0 || t->dot_row))
+            ok(0, "row %u: id %u, name %s (ggml's %s), kernel slot %s", id, (unsigned)t->id,
+               t->name, ggml_type_name(id), t->dot_row ? "set" : "NULL");
+    }
+    ok(ggml_ftype_name(15) && strcmp(ggml_ftype_name(15), "mostly Q4_K_M") == 0 &&
+           strcmp(ggml_ftype_name(0), "all F32") == 0 && strcmp(ggml_ftype_name(32), "mostly BF16") == 0 &&
+           strcmp(ggml_ftype_name(30), "mostly IQ4_XS") == 0 && ggml_ftype_name(5) == NULL,
+       "file types: 15 is mostly Q4_K_M, 0 all F32, 32 mostly BF16, 30 mostly IQ4_XS, 5 retired");
+}
+
+/* ---- non-finite weights are refused at load ----------------------------- */
+
+/* A one-layer model (width 32, 2 heads, 8 pieces) whose matrices are random
+ * Q4_0 blocks; DAMAGE (may be NULL) spoils the named tensor's bytes first. */
+static const char *damage_name;
+static void (*damage)(uint8_t *data, size_t bytes);
+
+static void add_weight(GgufWriter *w, const char *name, uint64_t d0, uint64_t d1, GgmlType type) {
+    static uint64_t state = 0x9E3779B97F4A7C15ull;
+    uint64_t dims[2] = {d0, d1 ? d1 : 1};
+    uint64_t n = dims[0] * dims[1];
+    size_t bytes = gw_type_bytes(type, n);
+    uint8_t *buf = malloc(bytes);
+    if (type == GGML_TYPE_F32)
+        for (uint64_t i = 0; i < n; i++) {
+            float one = 1.0f;
+            memcpy(buf + 4 * i, &one, 4);
+        }
+    else
+        gw_random_blocks(type, n, 0.5f, &state, buf);
+    if (damage && strcmp(name, damage_name) == 0) damage(buf, bytes);
+    gw_add_tensor_raw(w, name, d1 ? 2 : 1, dims, (uint32_t)type, buf, bytes);
+    free(buf);
+}
+
+static int write_tiny_model(const char *path) {
+    GgufWriter *w = gw_new(3);
+    gw_add_llama_keys(w, NULL, "tiny", 1, 32, 32, 2, 2, 16, 16);
+    gw_add_str(w, "tokenizer.ggml.model", "llama");
+    const char *pieces[] = {"<unk>", "<s>", "</s>", "\xE2\x96\x81", "a", "b", "c", "\xE2\x96\x81" "a"};
+    float scores[8] = {0, 0, 0, -1, -2, -3, -4, -5};
+    int32_t types[8] = {2, 3, 3, 1, 1, 1, 1, 1};
+    gw_add_str_array(w, "tokenizer.ggml.tokens", pieces, 8);
+    gw_add_f32_array(w, "tokenizer.ggml.scores", scores, 8);
+    gw_add_i32_array(w, "tokenizer.ggml.token_type", types, 8);
+    gw_add_u32(w, "tokenizer.ggml.bos_token_id", 1);
+    add_weight(w, "token_embd.weight", 32, 8, GGML_TYPE_Q4_0);
+    add_weight(w, "blk.0.attn_norm.weight", 32, 0, GGML_TYPE_F32);
+    add_weight(w, "blk.0.attn_q.weight", 32, 32, GGML_TYPE_Q4_0);
+    add_weight(w, "blk.0.attn_k.weight", 32, 32, GGML_TYPE_Q4_0);
+    add_weight(w, "blk.0.attn_v.weight", 32, 32, GGML_TYPE_Q4_0);
+    add_weight(w, "blk.0.attn_output.weight", 32, 32, GGML_TYPE_Q4_0);
+    add_weight(w, "blk.0.ffn_norm.weight", 32, 0, GGML_TYPE_F32);
+    add_weight(w, "blk.0.ffn_gate.weight", 32, 32, GGML_TYPE_Q4_0);
+    add_weight(w, "blk.0.ffn_up.weight", 32, 32, GGML_TYPE_Q4_0);
+    add_weight(w, "blk.0.ffn_down.weight", 32, 32, GGML_TYPE_Q4_0);
+    add_weight(w, "output_norm.weight", 32, 0, GGML_TYPE_F32);
+    int rc = gw_write_file(w, path);
+    gw_free(w);
+    return rc;
+}
+
+/* Block 3's fp16 scale (bytes 54, 55 of Q4_0's 18-byte blocks) made inf or NaN. */
+static void inf_scale(uint8_t *d, size_t n) { (void)n, d[3 * 18] = 0x00, d[3 * 18 + 1] = 0x7c; }
+static void nan_scale(uint8_t *d, size_t n) { (void)n, d[0] = 0x00, d[1] = 0x7e; }
+/* Element 5 of an F32 tensor (mapped, not converted) made NaN, or -inf. */
+static void nan_f32(uint8_t *d, size_t n) { (void)n, memcpy(d + 20, (const uint8_t[]){0, 0, 0xc0, 0x7f}, 4); }
+static void inf_f32(uint8_t *d, size_t n) { (void)n, memcpy(d + 20, (const uint8_t[]){0, 0, 0x80, 0xff}, 4); }
+
+static void test_nonfinite(void) {
+    char path[256];
+    int fd = make_temp(path, sizeof path);
+    if (fd < 0) {
+        ok(0, "non-finite: a temporary file");
+        return;
+    }
+    close(fd);
+    const struct {
+        const char *tensor;
+        void (*fn)(uint8_t *, size_t);
+        const char *what;
+        unsigned element;
+    } cases[] = {
+        {NULL, NULL, "no damage", 0},
+        {"blk.0.attn_k.weight", inf_scale, "a Q4_0 block scale of +inf (block 3)", 96},
+        {"token_embd.weight", nan_scale, "a Q4_0 block scale of NaN (block 0)", 0},
+        {"blk.0.attn_norm.weight", nan_f32, "an F32 NaN, read from the mapping", 5},
+        {"output_norm.weight", inf_f32, "an F32 -inf", 5},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        damage_name = cases[i].tensor, damage = cases[i].fn;
+        Model *m = NULL;
+        err[0] = '\0';
+        int rc = write_tiny_model(path) ? -2 : model_open(&m, path, err, sizeof err);
+        if (!cases[i].tensor) {
+            ok(rc == 0, "non-finite: the tiny Q4_0 model loads undamaged%s%s", rc ? ": " : "", err);
+        } else {
+            char want[sizeof err];
+            snprintf(want, sizeof want, "%s: tensor '%s' has a value that is not finite (element %u)",
+                     path, cases[i].tensor, cases[i].element);
+            ok(rc != 0 && m == NULL && strcmp(err, want) == 0, "non-finite: %s is refused at load: %s",
+               cases[i].what, err);
+            if (strcmp(err, want) != 0) diag("wanted: %s", want);
+        }
+        model_close(m);
+    }
+    damage = NULL;
+    unlink(path);
 }
 
 /* ---- truncations and mutations ------------------------------------------ */
@@ -914,6 +1147,8 @@ int main(void) {
     test_files();
     test_release();
     test_bad_files();
+    test_every_type();
+    test_nonfinite();
     test_damage();
     test_reference_model();
     done_testing();

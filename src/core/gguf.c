@@ -36,7 +36,6 @@
  * length (8) + n_dims (4) + one dim (8) + type (4) + offset (8). */
 #define KV_MIN_BYTES 13u
 #define TENSOR_MIN_BYTES 32u
-#define Q8_0_BLOCK_BYTES (2u + GGML_Q8_0_BLOCK)
 
 struct Gguf {
     char *name;
@@ -327,24 +326,23 @@ static int parse_tensor_info(Parser *p, uint64_t i, GgufTensor *t) {
 
     uint32_t type;
     if (read_u32(p, &type, "type")) return -1;
-    uint64_t bytes;
-    bool ovf = false;
-    switch (type) {
-    case GGML_TYPE_F32: ovf = __builtin_mul_overflow(n, 4, &bytes); break;
-    case GGML_TYPE_F16: case GGML_TYPE_BF16: ovf = __builtin_mul_overflow(n, 2, &bytes); break;
-    case GGML_TYPE_Q8_0:
-        if (t->dims[0] % GGML_Q8_0_BLOCK)
-            return pfail(p, "Q8_0 needs dims[0] (%llu) to be a multiple of %d",
-                         (unsigned long long)t->dims[0], GGML_Q8_0_BLOCK);
-        ovf = __builtin_mul_overflow(n / GGML_Q8_0_BLOCK, Q8_0_BLOCK_BYTES, &bytes);
-        break;
-    default:
-        return pfail(p, "unsupported tensor type %u (%s); supported: F32, F16, BF16, Q8_0", type,
-                     ggml_type_name(type));
+    const GgmlTypeTraits *tr = ggml_type_find(type);
+    if (!tr) {
+        char supported[256];
+        ggml_type_supported(supported, sizeof supported);
+        return pfail(p, "unsupported tensor type %u (%s); supported: %s", type,
+                     ggml_type_name(type), supported);
     }
-    if (ovf)
-        return pfail(p, "size in bytes of %llu elements overflows 64 bits", (unsigned long long)n);
-    t->type = (GgmlType)type;
+    /* ggml quantizes rows, so a row (dims[0]) is whole blocks. */
+    if (t->dims[0] % tr->block_elems)
+        return pfail(p, "%s needs dims[0] (%llu) to be a multiple of its block of %u elements",
+                     tr->name, (unsigned long long)t->dims[0], tr->block_elems);
+    uint64_t bytes;
+    if (ggml_type_bytes(tr, n, &bytes))
+        return pfail(p, "size in bytes of %llu %s elements overflows 64 bits",
+                     (unsigned long long)n, tr->name);
+    t->type = tr->id;
+    t->traits = tr;
     t->n_bytes = bytes;
     return read_u64(p, &t->offset, "offset");
 }
@@ -699,39 +697,7 @@ const char *gguf_type_name(GgufType t) {
     return u < sizeof names / sizeof names[0] ? names[u] : "unknown";
 }
 
-/* Names of ggml's types, including ones we cannot read, so that a rejection
- * can say "Q4_K" rather than a bare number. */
-const char *ggml_type_name(uint32_t t) {
-    static const char *const names[] = {
-        [0] = "F32",      [1] = "F16",     [2] = "Q4_0",     [3] = "Q4_1",    [6] = "Q5_0",
-        [7] = "Q5_1",     [8] = "Q8_0",    [9] = "Q8_1",     [10] = "Q2_K",   [11] = "Q3_K",
-        [12] = "Q4_K",    [13] = "Q5_K",   [14] = "Q6_K",    [15] = "Q8_K",   [16] = "IQ2_XXS",
-        [17] = "IQ2_XS",  [18] = "IQ3_XXS", [19] = "IQ1_S",  [20] = "IQ4_NL", [21] = "IQ3_S",
-        [22] = "IQ2_S",   [23] = "IQ4_XS", [24] = "I8",      [25] = "I16",    [26] = "I32",
-        [27] = "I64",     [28] = "F64",    [29] = "IQ1_M",   [30] = "BF16",   [34] = "TQ1_0",
-        [35] = "TQ2_0",
-    };
-    if (t < sizeof names / sizeof names[0] && names[t]) return names[t];
-    return "unknown";
-}
-
 /* ---- conversion -------------------------------------------------------- */
-
-float gguf_f16_to_f32(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-    uint32_t exp = (h >> 10) & 0x1fu;
-    uint32_t mant = h & 0x3ffu;
-    if (exp == 0) {
-        /* Zero or subnormal: mant * 2^-24, exact in float. */
-        float v = (float)mant * (1.0f / 16777216.0f);
-        return sign ? -v : v;
-    }
-    if (exp == 31) /* inf, or NaN keeping its payload */
-        return bits_to_f32(sign | 0x7f800000u | mant << 13);
-    return bits_to_f32(sign | (exp + 127 - 15) << 23 | mant << 13);
-}
-
-float gguf_bf16_to_f32(uint16_t h) { return bits_to_f32((uint32_t)h << 16); }
 
 int gguf_tensor_to_f32(const GgufTensor *t, uint64_t first, uint64_t count, float *dst,
                        char *err, size_t errlen) {
@@ -746,33 +712,15 @@ int gguf_tensor_to_f32(const GgufTensor *t, uint64_t first, uint64_t count, floa
                        (unsigned long long)t->n_elements);
     if (count == 0) return 0;
     if (!dst || !t->data) return set_err(err, errlen, NULL, ctx, "no data or destination");
-    const uint8_t *src = t->data;
-    switch (t->type) {
-    case GGML_TYPE_F32:
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        memcpy(dst, src + first * 4, (size_t)count * 4);
-#else
-        for (uint64_t i = 0; i < count; i++) dst[i] = bits_to_f32(le32(src + (first + i) * 4));
-#endif
-        return 0;
-    case GGML_TYPE_F16:
-        for (uint64_t i = 0; i < count; i++) dst[i] = gguf_f16_to_f32(le16(src + (first + i) * 2));
-        return 0;
-    case GGML_TYPE_BF16:
-        for (uint64_t i = 0; i < count; i++) dst[i] = gguf_bf16_to_f32(le16(src + (first + i) * 2));
-        return 0;
-    case GGML_TYPE_Q8_0:
-        if (first % GGML_Q8_0_BLOCK || count % GGML_Q8_0_BLOCK)
-            return set_err(err, errlen, NULL, ctx,
-                           "Q8_0 range %llu..+%llu does not start and end on %d-element blocks",
-                           (unsigned long long)first, (unsigned long long)count, GGML_Q8_0_BLOCK);
-        for (uint64_t b = 0; b < count / GGML_Q8_0_BLOCK; b++) {
-            const uint8_t *blk = src + (first / GGML_Q8_0_BLOCK + b) * Q8_0_BLOCK_BYTES;
-            float d = gguf_f16_to_f32(le16(blk));
-            for (int j = 0; j < GGML_Q8_0_BLOCK; j++)
-                dst[b * GGML_Q8_0_BLOCK + j] = d * (float)sext(blk[2 + j], 8);
-        }
-        return 0;
-    }
-    return set_err(err, errlen, NULL, ctx, "unsupported type %u", (unsigned)t->type);
+    const GgmlTypeTraits *tr = t->traits ? t->traits : ggml_type_find(t->type);
+    if (!tr) return set_err(err, errlen, NULL, ctx, "unsupported type %u", (unsigned)t->type);
+    uint64_t be = tr->block_elems;
+    if (first % be || count % be)
+        return set_err(err, errlen, NULL, ctx,
+                       "%s range %llu..+%llu does not start and end on %llu-element blocks",
+                       tr->name, (unsigned long long)first, (unsigned long long)count,
+                       (unsigned long long)be);
+    /* In bounds: FIRST + COUNT <= n_elements, whose bytes were checked. */
+    tr->to_float((const uint8_t *)t->data + first / be * tr->block_bytes, dst, count / be);
+    return 0;
 }

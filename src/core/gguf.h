@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ggml_type.h" /* GgmlType: the tensor types and their table */
+
 /* Metadata value types, numbered as in the GGUF specification. */
 typedef enum {
     GGUF_TYPE_UINT8 = 0,
@@ -32,18 +34,8 @@ typedef enum {
     GGUF_TYPE_FLOAT64 = 12,
 } GgufType;
 
-/* Tensor element types we understand, numbered as ggml numbers them. */
-typedef enum {
-    GGML_TYPE_F32 = 0,
-    GGML_TYPE_F16 = 1,
-    GGML_TYPE_Q8_0 = 8,
-    GGML_TYPE_BF16 = 30,
-} GgmlType;
-
 #define GGUF_MAX_DIMS 4
 #define GGUF_DEFAULT_ALIGNMENT 32
-/* Q8_0: blocks of 32 int8 values sharing one fp16 scale (2 + 32 bytes). */
-#define GGML_Q8_0_BLOCK 32
 
 /* A borrowed, length-counted string; not NUL-terminated. */
 typedef struct {
@@ -75,6 +67,7 @@ typedef struct {
     uint64_t dims[GGUF_MAX_DIMS]; /* dims[0] varies fastest; unused dims are 1 */
     uint64_t n_elements;
     GgmlType type;
+    const GgmlTypeTraits *traits; /* the type's row: block size, to-float */
     uint64_t offset;    /* relative to the start of the data section */
     uint64_t n_bytes;
     const void *data;   /* borrowed view into the mapping */
@@ -116,11 +109,12 @@ const GgufStr *gguf_get_str(const Gguf *g, const char *key, char *err, size_t er
 bool gguf_str_eq(GgufStr s, const char *c);
 
 const char *gguf_type_name(GgufType t);
-const char *ggml_type_name(uint32_t t); /* "F32", "Q8_0", ... or "unknown" */
+/* Tensor type names: ggml_type_name() in ggml_type.h. */
 
 /* Convert COUNT elements of T, starting at element FIRST, to float32.
- * Bounds are checked against the tensor; Q8_0 ranges must start and end on
- * block boundaries. */
+ * Bounds are checked against the tensor; for block types (Q8_0, Q4_K, ...)
+ * the range must start and end on block boundaries (the type's
+ * block_elems).  Values are not checked: a hostile scale gives inf or NaN. */
 int gguf_tensor_to_f32(const GgufTensor *t, uint64_t first, uint64_t count, float *dst,
                        char *err, size_t errlen);
 
@@ -129,9 +123,5 @@ int gguf_tensor_to_f32(const GgufTensor *t, uint64_t first, uint64_t count, floa
  * set.  Only for a file opened with gguf_open (a private read-only mapping,
  * so reading T again later still works); a no-op for buffers. */
 void gguf_tensor_release(const Gguf *g, const GgufTensor *t);
-
-/* IEEE half and bfloat16 to float; exposed for tests and for the model. */
-float gguf_f16_to_f32(uint16_t h);
-float gguf_bf16_to_f32(uint16_t h);
 
 #endif

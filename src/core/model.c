@@ -3,6 +3,7 @@
 #include "model.h"
 #include "error.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,21 @@ static int get_opt_f32(const Gguf *g, const char *key, float dflt, float *out, c
     return gguf_get_f32(g, key, out, err, errlen);
 }
 
+/* A weight that is NaN or infinite (a damaged or hostile file: an F32 value,
+ * or a quantized block's scale) would turn every score it touches into NaN
+ * on the screen; refuse the file at load instead, naming the tensor. */
+static int check_finite(const char *file, const char *name, const float *v, uint64_t n,
+                        char *err, size_t errlen)
+{
+    for (uint64_t i = 0; i < n; i++)
+        if (!isfinite(v[i])) {
+            error_set(err, errlen, "%s: tensor '%s' has a value that is not finite (element %llu)",
+                      file, name, (unsigned long long)i);
+            return -1;
+        }
+    return 0;
+}
+
 /* Find tensor NAME, check its shape is (d0, d1) (d1 = 0: one-dimensional), and
  * return float data: borrowed when F32 and aligned, else converted and owned. */
 static int bind(Model *m, const char *name, uint64_t d0, uint64_t d1, const float **out,
@@ -79,6 +95,7 @@ static int bind(Model *m, const char *name, uint64_t d0, uint64_t d1, const floa
         return -1;
     }
     if (t->type == GGML_TYPE_F32 && ((uintptr_t)t->data % sizeof(float)) == 0) {
+        if (check_finite(file, name, t->data, t->n_elements, err, errlen)) return -1;
         *out = t->data;
         return 0;
     }
@@ -93,6 +110,7 @@ static int bind(Model *m, const char *name, uint64_t d0, uint64_t d1, const floa
     m->owned = owned;
     m->owned[m->n_owned++] = buf;
     if (gguf_tensor_to_f32(t, 0, t->n_elements, buf, err, errlen)) return -1;
+    if (check_finite(file, name, buf, t->n_elements, err, errlen)) return -1;
     /* The converted copy is what the passes read: let the file's pages go,
      * or an F16 model would be resident twice over (1.5x its F32 size). */
     gguf_tensor_release(m->gguf, t);

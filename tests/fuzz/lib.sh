@@ -6,14 +6,14 @@
 FUZZ_HARNESSES="fuzz_gguf fuzz_tokenizer fuzz_config fuzz_keys"
 FUZZ_CC=${FUZZ_CC:-clang}
 
-CORE_ALL="error utf8 gguf tokenizer model attention trace forward run importance induction flow analysis lesson"
+CORE_ALL="error utf8 ggml_type gguf tokenizer model attention trace forward run importance induction flow analysis lesson"
 UI_ALL="keymap app_state scene worker ui_text"
 
 # Sources of each harness: core modules, then ui modules.
 fuzz_core_of() {
     case $1 in
     fuzz_gguf) echo "$CORE_ALL" ;;
-    fuzz_tokenizer) echo "error utf8 gguf tokenizer" ;;
+    fuzz_tokenizer) echo "error utf8 ggml_type gguf tokenizer" ;;
     fuzz_config) echo "error utf8 config" ;;
     fuzz_keys) echo "$CORE_ALL" ;;
     esac
@@ -120,7 +120,7 @@ fuzz_build() {
             $BLAS_LIBS $INI_LIBS -lm || return 1
     done
     # The seed writer: a plain program, with the sanitizers to catch its own slips.
-    for m in error utf8 gguf; do
+    for m in error utf8 ggml_type gguf; do
         compile "$src/src/core/$m.c" "$outdir/obj/core_$m.o" "-D_DEFAULT_SOURCE" || return 1
     done
     compile "$src/tests/gguf_writer.c" "$outdir/obj/gguf_writer.o" "-D_DEFAULT_SOURCE" || return 1
@@ -128,7 +128,7 @@ fuzz_build() {
     # shellcheck disable=SC2086
     nice -n 10 "$FUZZ_CC" -fsanitize=address,undefined "$outdir/obj/seed_gguf.o" \
         "$outdir/obj/gguf_writer.o" "$outdir/obj/core_error.o" "$outdir/obj/core_utf8.o" \
-        "$outdir/obj/core_gguf.o" -o "$outdir/seed_gguf" -lm || return 1
+        "$outdir/obj/core_ggml_type.o" "$outdir/obj/core_gguf.o" -o "$outdir/seed_gguf" -lm || return 1
 }
 
 # Where ../shared is: $ATTNSCOPE_SHARED, else beside the source tree.
