@@ -70,6 +70,15 @@ main() {
     trap cleanup EXIT
     tar -C "$dir" -xf "$dir.tar"
     cp /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
+    # A network that intercepts TLS with a CA of its own (this development
+    # machine's does: NODE_EXTRA_CA_CERTS names its bundle) would fail the
+    # npm download in the chroot, whose ca-certificates lack it; the same
+    # bundle is handed to node there.  CI's own network needs nothing.
+    extra_ca=""
+    if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -s "$NODE_EXTRA_CA_CERTS" ]; then
+        cp "$NODE_EXTRA_CA_CERTS" "$dir/host-extra-ca.crt"
+        extra_ca=NODE_EXTRA_CA_CERTS=/host-extra-ca.crt
+    fi
     mount -t proc proc "$dir/proc"
     mount --rbind /sys "$dir/sys"
     mount --bind /dev "$dir/dev"
@@ -101,7 +110,7 @@ main() {
     echo "== chroot $dir: $run"
     set +e
     chroot "$dir" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        HOME=/root LANG=C.UTF-8 CI=true ${FUZZ_SECONDS:+FUZZ_SECONDS=$FUZZ_SECONDS} \
+        HOME=/root LANG=C.UTF-8 CI=true ${FUZZ_SECONDS:+FUZZ_SECONDS=$FUZZ_SECONDS} $extra_ca \
         /bin/bash -c "$run" </dev/null
     rc=$?
     echo "== fresh_debian.sh: exit $rc"
