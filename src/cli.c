@@ -297,6 +297,16 @@ static int heads_dump(FILE *out, const Model *m, const AttentionTrace *t, char *
     return 0;
 }
 
+/* --dump logits: every logit of the last position, one a line in
+ * vocabulary order, to 9 significant digits (what an independent
+ * implementation's logits are compared with). */
+static void logits_dump(FILE *out, const AttentionTrace *t)
+{
+    fprintf(out, "# logits after token %d of %d, %d of them, one per vocabulary id\n",
+            t->n_tokens - 1, t->n_tokens, t->vocab);
+    for (int v = 0; v < t->vocab; v++) fprintf(out, "%.9g\n", t->logits_last[v]);
+}
+
 /* --dump importance: every head's importance as a grid, layers down, heads
  * across (importance.h). */
 static int importance_dump(FILE *out, const Model *m, const CliOptions *o, char *err,
@@ -428,13 +438,16 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
                   flow_key(o->view));
         return 2;
     }
-    if (o->view != FLOW_ATTENTION && (o->format == DUMP_HEADS || o->format == DUMP_IMPORTANCE)) {
+    if (o->view != FLOW_ATTENTION &&
+        (o->format == DUMP_HEADS || o->format == DUMP_IMPORTANCE || o->format == DUMP_LOGITS)) {
         error_set(err, errlen, "--view goes with --dump json, csv or svg, not --dump %s",
-                  o->format == DUMP_HEADS ? "heads" : "importance");
+                  o->format == DUMP_HEADS ? "heads" : o->format == DUMP_LOGITS ? "logits"
+                                                                              : "importance");
         return 2;
     }
-    if (o->format == DUMP_HEADS && o->layer >= 0) {
-        error_set(err, errlen, "--dump heads describes every head: leave out --layer/--head");
+    if ((o->format == DUMP_HEADS || o->format == DUMP_LOGITS) && o->layer >= 0) {
+        error_set(err, errlen, "--dump %s describes the whole model: leave out --layer/--head",
+                  o->format == DUMP_HEADS ? "heads" : "logits");
         return 2;
     }
     if ((o->format == DUMP_CSV || o->format == DUMP_SVG) && o->layer < 0) {
@@ -481,12 +494,14 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
     }
     const float *mats = NULL;
     float *owned = NULL;
-    if (o->format != DUMP_HEADS && view_matrices(m, o, t, &mats, &owned, err, errlen)) {
+    bool matrices = o->format != DUMP_HEADS && o->format != DUMP_LOGITS;
+    if (matrices && view_matrices(m, o, t, &mats, &owned, err, errlen)) {
         run_result_free(&r);
         return 1;
     }
     if (o->format == DUMP_JSON) json_dump(out, m, o, toks, (int)n, t, mats, q);
     else if (o->format == DUMP_HEADS) rc = heads_dump(out, m, t, err, errlen);
+    else if (o->format == DUMP_LOGITS) logits_dump(out, t);
     else file_dump(out, m, o, toks, (int)n, mats);
     free(owned);
     run_result_free(&r);

@@ -13,7 +13,7 @@
 #include "flow.h"
 #include "model.h"
 
-typedef enum { DUMP_JSON, DUMP_CSV, DUMP_SVG, DUMP_HEADS, DUMP_IMPORTANCE } DumpFormat;
+typedef enum { DUMP_JSON, DUMP_CSV, DUMP_SVG, DUMP_HEADS, DUMP_IMPORTANCE, DUMP_LOGITS } DumpFormat;
 
 typedef struct {
     const char *model_path;

@@ -70,6 +70,7 @@ static void usage(FILE *out)
           "                         sequence)\n"
           "                         or importance (each head's cost to the text's loss\n"
           "                         when knocked out, nats per token, as a grid)\n"
+          "                         or logits (every logit of the last position)\n"
           "      --lesson           open the explorer on the guided lesson (n/p steps, Esc\n"
           "                         leaves it); with --dump json, print each step's chosen\n"
           "                         layer, head, query and caption numbers instead\n"
@@ -310,9 +311,10 @@ int main(int argc, char **argv)
             else if (strcmp(optarg, "svg") == 0) o.format = DUMP_SVG;
             else if (strcmp(optarg, "heads") == 0) o.format = DUMP_HEADS;
             else if (strcmp(optarg, "importance") == 0) o.format = DUMP_IMPORTANCE;
+            else if (strcmp(optarg, "logits") == 0) o.format = DUMP_LOGITS;
             else {
-                fprintf(stderr, "attnscope: --dump takes json, csv, svg, heads or importance, "
-                                "not '%s'\n", optarg);
+                fprintf(stderr, "attnscope: --dump takes json, csv, svg, heads, importance or "
+                                "logits, not '%s'\n", optarg);
                 return 2;
             }
             break;
@@ -392,7 +394,8 @@ int main(int argc, char **argv)
                         "or opens the explorer with those heads knocked out\n");
         return 2;
     }
-    if (have_view && (!dump || lesson || o.format == DUMP_HEADS || o.format == DUMP_IMPORTANCE)) {
+    if (have_view && (!dump || lesson || o.format == DUMP_HEADS || o.format == DUMP_IMPORTANCE ||
+                      o.format == DUMP_LOGITS)) {
         fprintf(stderr, "attnscope: --view goes with --dump json, csv or svg (e.g. --dump json "
                         "--view rollout)\n");
         return 2;

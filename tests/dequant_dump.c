@@ -4,6 +4,7 @@
  * its numpy dequantizers (tests/test_dequant_reference.sh).
  *
  *   dequant_dump DIR
+ *   dequant_dump --file FILE.gguf DIR
  *
  * For each row of ggml_type.h's table: DIR/NAME.blocks (the raw blocks),
  * DIR/NAME.f32 (little-endian float32) and a line "NAME ID BLOCK_ELEMS
@@ -11,6 +12,10 @@
  * reader: all types go into one GGUF built in memory, opened with
  * gguf_open_buffer, and each tensor is converted by gguf_tensor_to_f32 in two
  * ranges (the second starting mid-tensor, on a block boundary).
+ *
+ * With --file, every tensor of FILE instead: DIR/<i>.f32 (the i-th tensor
+ * in the file's order) and a line "NAME TYPE N_ELEMENTS" in manifest.txt,
+ * for dequant.py --file to check against the file's own bytes.
  *
  * The blocks are random bytes (a fixed seed), so every bit pattern of the
  * quants and sub-block scales appears; their fp16 scales are random halves
@@ -71,10 +76,50 @@ static void fill_blocks(const GgmlTypeTraits *t, const int *halves, uint8_t *out
     }
 }
 
+/* --file: every tensor of FILE converted by the reader, as DIR/<i>.f32,
+ * and a line "NAME TYPE N_ELEMENTS" per tensor in DIR/manifest.txt. */
+static int dump_file(const char *file, const char *dir)
+{
+    Gguf *g = NULL;
+    char err[512], path[4096];
+    if (gguf_open(&g, file, err, sizeof err)) {
+        fprintf(stderr, "dequant_dump: %s\n", err);
+        return 1;
+    }
+    snprintf(path, sizeof path, "%s/manifest.txt", dir);
+    FILE *man = fopen(path, "w");
+    int rc = man ? 0 : 1;
+    if (!man) perror(path);
+    for (uint64_t i = 0; i < gguf_tensor_count(g) && rc == 0; i++) {
+        const GgufTensor *t = gguf_tensor_at(g, i);
+        float *v = malloc((size_t)t->n_elements * sizeof *v);
+        if (!v || gguf_tensor_to_f32(t, 0, t->n_elements, v, err, sizeof err)) {
+            fprintf(stderr, "dequant_dump: %.*s: %s\n", (int)t->name.len, t->name.ptr,
+                    v ? err : "out of memory");
+            rc = 1;
+        }
+        snprintf(path, sizeof path, "%s/%llu.f32", dir, (unsigned long long)i);
+        FILE *f = rc ? NULL : fopen(path, "wb");
+        size_t len = (size_t)t->n_elements * sizeof *v;
+        if (rc == 0 && (!f || fwrite(v, 1, len, f) != len || fclose(f))) {
+            perror(path);
+            rc = 1;
+        }
+        if (rc == 0)
+            fprintf(man, "%.*s %s %llu\n", (int)t->name.len, t->name.ptr, ggml_type_name(t->type),
+                    (unsigned long long)t->n_elements);
+        free(v);
+    }
+    if (man && fclose(man)) rc = 1;
+    gguf_close(g);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "--file") == 0) return dump_file(argv[2], argv[3]);
     if (argc != 2) {
-        fprintf(stderr, "usage: dequant_dump DIR\n");
+        fprintf(stderr, "usage: dequant_dump DIR | dequant_dump --file FILE.gguf DIR\n");
         return 2;
     }
     size_t nt = ggml_type_count();

@@ -26,7 +26,7 @@ run --no-such-option
 [ $rc -eq 2 ] && grep -q 'attnscope --help' "$tmp/err"
 ok $? "an unknown option exits 2 and points at --help"
 run --dump xml --model x.gguf
-[ $rc -eq 2 ] && grep -q "json, csv, svg, heads or importance, not 'xml'" "$tmp/err"
+[ $rc -eq 2 ] && grep -q "json, csv, svg, heads, importance or logits, not 'xml'" "$tmp/err"
 ok $? "--dump with a bad format exits 2 naming it"
 ATTNSCOPE_MODEL=$tmp/elsewhere.gguf XDG_CONFIG_HOME=$tmp/none "$bin" --info >"$tmp/out" 2>"$tmp/err"
 [ $? -eq 1 ] && grep -q "$tmp/elsewhere.gguf" "$tmp/err"
@@ -165,6 +165,20 @@ ok $? "--dump svg: control characters and invalid UTF-8 in pieces still give wel
 run --model "$model" --dump heads
 [ $rc -eq 0 ] && [ "$(grep -Ec '^ +[0-4] +[0-7]  (previous-token|self|first-token|broad|content) ' "$tmp/out")" -eq 40 ]
 ok $? "--dump heads: a pattern line for each of the 40 heads"
+
+# --dump logits: a comment, then every logit of the last position, in
+# vocabulary order: the five largest are --dump json's top five.
+run --model "$model" --text "The cat sat" --dump logits
+cp "$tmp/out" "$tmp/logits"
+run --model "$model" --text "The cat sat" --dump json
+want=$(sed -n 's/.*"top_ids":\[\([0-9,]*\)\].*/\1/p' "$tmp/out")
+got=$(sed 1d "$tmp/logits" | awk '{ print NR - 1, $1 }' | sort -k2,2 -g -r | head -5 | awk '{ print $1 }' | paste -sd, -)
+[ "$(head -1 "$tmp/logits" | cut -c1-8)" = "# logits" ] && [ "$(sed 1d "$tmp/logits" | wc -l)" -eq 512 ] &&
+    [ -n "$want" ] && [ "$got" = "$want" ]
+ok $? "--dump logits: 512 logits after a comment, the largest five --dump json's ($got)"
+run --model "$model" --dump logits --layer 0 --head 0
+[ $rc -eq 2 ] && [ ! -s "$tmp/out" ] && grep -q 'whole model' "$tmp/err"
+ok $? "--dump logits with --layer/--head is a usage error"
 
 run --model "$model" --bench --runs 1
 [ $rc -eq 0 ] && grep -Eq '^sgemm .*: [0-9.]+ GFLOP/s$' "$tmp/out" &&

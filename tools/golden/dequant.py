@@ -14,6 +14,7 @@ that once to float32 is what a correct float32 dequantizer that rounds once
 As a checker:
 
   dequant.py [--plant swap-nibbles|scale-index] DIR
+  dequant.py [--plant ...] --file FILE.gguf DIR
 
 DIR holds manifest.txt (one line per type: NAME ID BLOCK_ELEMS BLOCK_BYTES
 N_BLOCKS), NAME.blocks (the raw blocks) and NAME.f32 (attnscope's floats,
@@ -21,12 +22,18 @@ little-endian float32), as tests/dequant_dump writes them.  Prints one line
 per type and exits 1 when any float differs in any bit from the reference
 rounded to float32 (2 on a usage or file error).
 
+With --file, DIR holds tests/dequant_dump --file's output for FILE: every
+tensor's floats as attnscope's reader converts them; each is compared with
+the reference on the tensor's bytes in FILE (read here, with its own small
+GGUF reader: header, metadata skipped, tensor infos, alignment).
+
 --plant makes a deliberate mistake in the reference, so that a test can see
 the comparison fail: swap-nibbles swaps the two nibbles of every input byte
 before decoding; scale-index gives each element of a type with sub-block
 scales the scale of the next sub-block.
 """
 import os
+import struct
 import sys
 
 import numpy as np
@@ -274,12 +281,97 @@ def check(folder):
     return 1 if bad else 0
 
 
+GGUF_SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+
+
+def gguf_tensors(path):
+    """The tensors of the GGUF file PATH: [(name, type id, n_elements, raw bytes)]."""
+    data = open(path, "rb").read()
+    magic, version, n_tensors, n_kv = struct.unpack_from("<4sIQQ", data, 0)
+    if magic != b"GGUF" or version not in (2, 3):
+        raise ValueError(f"{path}: not a GGUF v2/v3 file")
+    off = 24
+
+    def string(o):
+        (n,) = struct.unpack_from("<Q", data, o)
+        return data[o + 8:o + 8 + n], o + 8 + n
+
+    def skip(t, o):
+        if t == 8:
+            return string(o)[1]
+        if t == 9:
+            et, n = struct.unpack_from("<IQ", data, o)
+            o += 12
+            for _ in range(n):
+                o = skip(et, o)
+            return o
+        return o + GGUF_SIZES[t]
+
+    align = 32
+    for _ in range(n_kv):
+        key, off = string(off)
+        (t,) = struct.unpack_from("<I", data, off)
+        if key == b"general.alignment":
+            (align,) = struct.unpack_from("<I", data, off + 4)
+        off = skip(t, off + 4)
+    infos = []
+    for _ in range(n_tensors):
+        name, off = string(off)
+        (nd,) = struct.unpack_from("<I", data, off)
+        dims = struct.unpack_from(f"<{nd}Q", data, off + 4)
+        t, o = struct.unpack_from("<IQ", data, off + 4 + 8 * nd)
+        off += 4 + 8 * nd + 12
+        infos.append((name.decode(), t, int(np.prod(dims)), o))
+    base = (off + align - 1) // align * align
+    by_id = {v[0]: k for k, v in TYPES.items()}
+    out = []
+    for name, t, count, o in infos:
+        _, elems, nbytes, _ = TYPES[by_id[t]]
+        out.append((name, t, count, data[base + o:base + o + count // elems * nbytes]))
+    return out
+
+
+def check_file(path, folder):
+    bad = 0
+    by_id = {v[0]: k for k, v in TYPES.items()}
+    with open(os.path.join(folder, "manifest.txt")) as f:
+        rows = [line.split() for line in f if line.strip()]
+    tensors = gguf_tensors(path)
+    if len(rows) != len(tensors):
+        print(f"{path}: {len(tensors)} tensors, the dump has {len(rows)}")
+        return 1
+    counts = {}
+    for i, ((name, t, count, data), row) in enumerate(zip(tensors, rows)):
+        tname = by_id[t]
+        if row != [name, tname, str(count)]:
+            print(f"tensor {i}: the dump says {row}, the file {name} {tname} {count}")
+            bad += 1
+            continue
+        got = np.fromfile(os.path.join(folder, f"{i}.f32"), dtype="<f4")
+        ref = dequantize(tname, data).astype(np.float32)
+        if got.size != ref.size or np.any(ref.view("<u4") != got.view("<u4")):
+            diff = np.flatnonzero(ref.view("<u4") != got.view("<u4")) if got.size == ref.size else [0]
+            print(f"{name} ({tname}): {len(diff)} of {count} values differ in some bit")
+            bad += 1
+        counts[tname] = counts.get(tname, 0) + 1
+    if not bad:
+        print("every tensor equal bit for bit: " +
+              ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    return 1 if bad else 0
+
+
 def main(argv):
     global PLANT
     args = argv[1:]
-    if len(args) == 3 and args[0] == "--plant" and args[1] in ("swap-nibbles", "scale-index"):
+    if len(args) >= 3 and args[0] == "--plant" and args[1] in ("swap-nibbles", "scale-index"):
         PLANT = args[1]
         args = args[2:]
+    if len(args) == 3 and args[0] == "--file":
+        try:
+            return check_file(args[1], args[2])
+        except (OSError, ValueError, KeyError, struct.error) as e:
+            print(f"dequant.py: {e}", file=sys.stderr)
+            return 2
     if len(args) != 1:
         print(__doc__.strip().split("\n\n")[1], file=sys.stderr)
         return 2
