@@ -80,7 +80,7 @@ int cli_info(FILE *out, const Model *m, char *err, size_t errlen)
         else fprintf(out, "file type:       unknown (%u)\n", ftype);
     }
     fprintf(out, "name:            %s\n", m->name);
-    fprintf(out, "architecture:    llama\n");
+    fprintf(out, "architecture:    %s (%s)\n", m->arch->name, arch_masking_name(c->causal));
     fprintf(out, "parameters:      %llu\n", (unsigned long long)params);
     fprintf(out, "layers:          %d\n", c->n_layers);
     fprintf(out, "heads:           %d\n", c->n_heads);
@@ -92,7 +92,9 @@ int cli_info(FILE *out, const Model *m, char *err, size_t errlen)
     fprintf(out, "vocabulary:      %d\n", c->vocab);
     fprintf(out, "rope:            %d dims, base %g\n", c->rope_dim, c->rope_base);
     fprintf(out, "rms epsilon:     %g\n", c->rms_eps);
-    fprintf(out, "output:          %s\n", m->output == m->tok_embd ? "tied to token_embd" : "output.weight");
+    fprintf(out, "output:          %s\n", !m->output ? "none: final embeddings, no predictions"
+                                         : m->output == m->tok_embd ? "tied to token_embd"
+                                                                    : "output.weight");
     fprintf(out, "tensors:         %llu", (unsigned long long)gguf_tensor_count(g));
     const char *sep = " (";
     for (unsigned t = 0; t < 64; t++)
@@ -242,7 +244,12 @@ static void json_dump(FILE *out, const Model *m, const CliOptions *o, const Toke
         }
         fputc(']', out);
     }
-    /* The five largest logits of the last position. */
+    /* The five largest logits of the last position (none: no language-model
+     * head, an encoder). */
+    if (!model_has_lm_head(m)) {
+        fputs(",\"logits_last\":null}\n", out);
+        return;
+    }
     int top[5];
     int k = t->vocab < 5 ? t->vocab : 5;
     for (int i = 0; i < k; i++) {
@@ -443,6 +450,11 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
         error_set(err, errlen, "--view goes with --dump json, csv or svg, not --dump %s",
                   o->format == DUMP_HEADS ? "heads" : o->format == DUMP_LOGITS ? "logits"
                                                                               : "importance");
+        return 2;
+    }
+    if (o->format == DUMP_LOGITS && !model_has_lm_head(m)) {
+        error_set(err, errlen, "%s has no language-model head (an encoder): there are no "
+                               "logits, only final embeddings", m->name);
         return 2;
     }
     if ((o->format == DUMP_HEADS || o->format == DUMP_LOGITS) && o->layer >= 0) {

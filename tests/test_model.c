@@ -593,9 +593,10 @@ static void check_refusals(void)
     char label[160], want[200];
 
     /* The architecture. */
-    s = base, s.arch = "gpt2";
-    check_refused("architecture gpt2", s,
-                  "architecture 'gpt2' is not supported (only 'llama')");
+    s = base, s.arch = "mamba";
+    check_refused("architecture mamba", s,
+                  "architecture 'mamba' is not supported (only llama, qwen2, qwen3, gpt2, bert, "
+                  "phi3, gemma)");
     s = base, s.arch = "llama2";
     check_refused("architecture llama2 (a longer name starting with llama)", s,
                   "architecture 'llama2' is not supported");

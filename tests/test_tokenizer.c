@@ -42,8 +42,9 @@ static const Entry hand_entries[] = {
     {"ee", 10, TOKEN_TYPE_UNUSED},       /* must never be produced */
     {"hh", 10, TOKEN_TYPE_USER_DEFINED}, /* may be produced */
     {"zz", 10, TOKEN_TYPE_BYTE},         /* a stray BYTE-typed piece: never produced */
-    /* A lone continuation byte as a piece: it shows where invalid UTF-8 is cut
-     * into 1-byte symbols (a valid character holding 0x82 is not cut). */
+    /* A lone continuation byte as a piece: it shows that, as in llama.cpp, a
+     * lead byte takes the bytes it announces whatever they are (so 0x82 after
+     * 0xE2 is never this piece), while a stray continuation byte is alone. */
     {"\x82", -60, N},
 };
 #undef N
@@ -114,14 +115,37 @@ static int byte_piece(const char *p) {
     return (int)v;
 }
 
-/* What the tokenizer works on: optional "▁" prefix, spaces as "▁". */
-static char *normalize(const char *text, size_t len, int prefix, size_t *nlen) {
-    char *s = malloc(3 * len + 4);
+/* The user-defined piece of the hand vocabulary: as in llama.cpp, it is cut
+ * out of the text first, and the text after it starts like a new text (with
+ * the "▁" prefix).  NULL for vocabularies without one. */
+#define HAND_USER "hh"
+
+/* Where the user-defined piece USER (NULL: none) next starts in TEXT[at, len), or len. */
+static size_t next_user(const char *text, size_t at, size_t len, const char *user) {
+    size_t ul = user ? strlen(user) : 0;
+    for (size_t i = at; user && i + ul <= len; i++)
+        if (memcmp(text + i, user, ul) == 0) return i;
+    return len;
+}
+
+/* What the tokenizer works on: the user-defined piece as it is, each stretch
+ * of text around it with the optional "▁" prefix and spaces as "▁". */
+static char *normalize(const char *text, size_t len, int prefix, const char *user, size_t *nlen) {
+    char *s = malloc(4 * len + 4);
     size_t k = 0;
-    if (prefix && len) memcpy(s, "\xE2\x96\x81", 3), k = 3;
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] == ' ') memcpy(s + k, "\xE2\x96\x81", 3), k += 3;
-        else s[k++] = text[i];
+    for (size_t at = 0; at < len;) {
+        size_t end = next_user(text, at, len, user);
+        if (end > at && prefix) memcpy(s + k, "\xE2\x96\x81", 3), k += 3;
+        for (size_t i = at; i < end; i++) {
+            if (text[i] == ' ') memcpy(s + k, "\xE2\x96\x81", 3), k += 3;
+            else s[k++] = text[i];
+        }
+        if (end < len) {
+            memcpy(s + k, user, strlen(user));
+            k += strlen(user);
+            end += strlen(user);
+        }
+        at = end;
     }
     *nlen = k;
     return s;
@@ -131,7 +155,8 @@ static char *normalize(const char *text, size_t len, int prefix, size_t *nlen) {
  * pieces (byte pieces decoded) spell the normalised text.  Returns 1 when all hold,
  * else 0 with a diagnostic in WHY. */
 static int check_invariants(const Tokenizer *t, const char *text, size_t len, int prefix,
-                            const Token *tok, size_t n, char *why, size_t whylen) {
+                            const char *user, const Token *tok, size_t n, char *why,
+                            size_t whylen) {
     size_t i = 0, pos = 0;
     int32_t bos = tokenizer_bos_id(t);
     if (bos >= 0) {
@@ -142,7 +167,7 @@ static int check_invariants(const Tokenizer *t, const char *text, size_t len, in
         i = 1;
     }
     size_t nlen;
-    char *norm = normalize(text, len, prefix, &nlen);
+    char *norm = normalize(text, len, prefix, user, &nlen);
     char *spelled = malloc(nlen + 1);
     size_t k = 0;
     int good = 1;
@@ -194,19 +219,11 @@ static uint64_t rng(void) {
 
 /* ---- a naive reference BPE (hand vocabulary only) ------------------------ */
 
-/* Decode one code point; 1 when S does not start with a valid UTF-8 character. */
+/* A symbol's length as llama.cpp's SentencePiece cuts it: announced by the
+ * first byte's high bits alone, cut at the end. */
 static size_t ref_char_len(const unsigned char *s, size_t n) {
-    size_t len = s[0] < 0x80 ? 1 : (s[0] >> 5) == 6 ? 2 : (s[0] >> 4) == 14 ? 3 : (s[0] >> 3) == 30 ? 4 : 0;
-    if (len == 0 || len > n) return 1;
-    if (len == 1) return 1;
-    uint32_t cp = s[0] & (0x7F >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 1;
-        cp = cp << 6 | (s[i] & 0x3F);
-    }
-    static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 1;
-    return len;
+    size_t len = s[0] < 0xC0 ? 1 : s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
+    return len < n ? len : n;
 }
 
 static int32_t ref_find(const char *s, size_t len) {
@@ -217,10 +234,11 @@ static int32_t ref_find(const char *s, size_t len) {
     return -1;
 }
 
-/* Repeatedly merge the best-scoring (then leftmost) pair; returns the count of ids. */
-static size_t ref_bpe(const char *text, size_t len, int prefix, int bos, int32_t *ids) {
+/* Repeatedly merge the best-scoring (then leftmost) pair in one stretch of
+ * text; returns the count of ids. */
+static size_t ref_bpe_raw(const char *text, size_t len, int prefix, int32_t *ids) {
     size_t nlen, ns = 0, n = 0;
-    char *norm = normalize(text, len, prefix, &nlen);
+    char *norm = normalize(text, len, prefix, NULL, &nlen);
     size_t *st = malloc((nlen + 1) * sizeof *st), *ln = malloc((nlen + 1) * sizeof *ln);
     for (size_t p = 0; p < nlen; p += ln[ns++]) st[ns] = p, ln[ns] = ref_char_len((const unsigned char *)norm + p, nlen - p);
     for (;;) {
@@ -237,7 +255,6 @@ static size_t ref_bpe(const char *text, size_t len, int prefix, int bos, int32_t
         memmove(ln + best + 1, ln + best + 2, (ns - best - 2) * sizeof *ln);
         ns--;
     }
-    if (bos) ids[n++] = 1;
     for (size_t i = 0; i < ns; i++) {
         int32_t id = ref_find(norm + st[i], ln[i]);
         if (id >= 0) ids[n++] = id;
@@ -251,7 +268,27 @@ static size_t ref_bpe(const char *text, size_t len, int prefix, int bos, int32_t
     return n;
 }
 
-static void test_random_bytes(const Tokenizer *t, int prefix, const char *name);
+/* The whole text: BOS, then each stretch around the user-defined piece. */
+static size_t ref_bpe(const char *text, size_t len, int prefix, int bos, int32_t *ids) {
+    int32_t user_id = ref_find(HAND_USER, strlen(HAND_USER));
+    size_t n = 0;
+    int after_user = 1;
+    if (bos) ids[n++] = 1;
+    for (size_t at = 0; at < len;) {
+        size_t end = next_user(text, at, len, HAND_USER);
+        if (end > at) n += ref_bpe_raw(text + at, end - at, prefix && after_user, ids + n);
+        after_user = 0;
+        if (end < len) {
+            ids[n++] = user_id;
+            end += strlen(HAND_USER);
+            after_user = 1;
+        }
+        at = end;
+    }
+    return n;
+}
+
+static void test_random_bytes(const Tokenizer *t, int prefix, const char *user, const char *name);
 
 /* ---- tests on the hand vocabulary ---------------------------------------- */
 
@@ -298,17 +335,23 @@ static void test_hand(void) {
     CHECK(t, "\xE2\x82\xAC" "a", "<s>|\xE2\x96\x81|<0xE2>|<0x82>|<0xAC>|a",
           "[0,0)[0,0)[0,1)[1,2)[2,3)[3,4)", "\xE2\x82\xAC: three byte tokens, one byte each");
     CHECK(t, "\xFF", "<s>|\xE2\x96\x81|<0xFF>", "[0,0)[0,0)[0,1)", "lone 0xFF");
-    CHECK(t, "\xE2\x82", "<s>|\xE2\x96\x81|<0xE2>|\x82", "[0,0)[0,0)[0,1)[1,2)", "truncated 0xE2 0x82");
-    CHECK(t, "a\xE2\x82" "a", "<s>|\xE2\x96\x81" "a|<0xE2>|\x82|a", NULL,
-          "truncated sequence inside text");
-    CHECK(np, "\xC3" "a", "<0xC3>|a", NULL, "lead byte followed by ASCII");
-    CHECK(np, "\xC0\x82", "<0xC0>|\x82", NULL, "overlong 2-byte");
-    CHECK(np, "\xE0\x82\xAF", "<0xE0>|\x82|<0xAF>", NULL, "overlong 3-byte");
-    CHECK(np, "\xF0\x82\x80\x80", "<0xF0>|\x82|<0x80>|<0x80>", NULL, "overlong 4-byte");
-    CHECK(np, "\xED\xA0\x82", "<0xED>|<0xA0>|\x82", NULL, "surrogate");
-    CHECK(np, "\xF4\x90\x80\x82", "<0xF4>|<0x90>|<0x80>|\x82", NULL, "above U+10FFFF");
-    CHECK(np, "\xF8\x82", "<0xF8>|\x82", NULL, "5-byte lead");
-    CHECK(np, "\xE2\x82\x41", "<0xE2>|\x82|<0x41>", NULL, "bad third byte");
+    /* Invalid UTF-8 as llama.cpp cuts it: a lead byte takes as many bytes as
+     * it announces (cut at the end), whatever they are; the symbol is no
+     * piece and falls back to byte tokens, ASCII included. */
+    CHECK(t, "\xE2\x82", "<s>|\xE2\x96\x81|<0xE2>|<0x82>", "[0,0)[0,0)[0,1)[1,2)",
+          "truncated 0xE2 0x82");
+    CHECK(t, "a\xE2\x82" "a", "<s>|\xE2\x96\x81" "a|<0xE2>|<0x82>|<0x61>", "[0,0)[0,1)[1,2)[2,3)[3,4)",
+          "truncated sequence inside text takes the next ASCII byte");
+    CHECK(np, "\xC3" "a", "<0xC3>|<0x61>", NULL, "lead byte followed by ASCII");
+    CHECK(np, "\xC3" "ab", "<0xC3>|<0x61>|b", NULL, "only the announced bytes are taken");
+    CHECK(np, "\xC0\x82", "<0xC0>|<0x82>", NULL, "overlong 2-byte");
+    CHECK(np, "\xE0\x82\xAF", "<0xE0>|<0x82>|<0xAF>", NULL, "overlong 3-byte");
+    CHECK(np, "\xF0\x82\x80\x80", "<0xF0>|<0x82>|<0x80>|<0x80>", NULL, "overlong 4-byte");
+    CHECK(np, "\xED\xA0\x82", "<0xED>|<0xA0>|<0x82>", NULL, "surrogate");
+    CHECK(np, "\xF4\x90\x80\x82", "<0xF4>|<0x90>|<0x80>|<0x82>", NULL, "above U+10FFFF");
+    CHECK(np, "\xF8\x82", "<0xF8>|<0x82>", NULL, "5-byte lead");
+    CHECK(np, "\xE2\x82\x41", "<0xE2>|<0x82>|<0x41>", NULL, "bad third byte");
+    CHECK(np, "\x82\x82", "\x82|\x82", NULL, "stray continuation bytes are symbols of their own");
     CHECK(np, "\xED\x9F\xBF", "<0xED>|<0x9F>|<0xBF>", NULL, "U+D7FF is valid (one symbol)");
     CHECK(np, "\xF4\x8F\xBF\xBF", "<0xF4>|<0x8F>|<0xBF>|<0xBF>", NULL, "U+10FFFF is valid");
     CHECK(np, "\x80" "ab", "<0x80>|ab", NULL, "stray continuation byte");
@@ -334,7 +377,7 @@ static void test_hand(void) {
     if (ok(rc == 0, "a vocabulary without \xE2\x96\x81 (untyped)")) {
         CHECK(nb, "a b", "<s>|<0xE2>|<0x96>|<0x81>|a|<0xE2>|<0x96>|<0x81>|b",
               "[0,0)[0,0)[0,0)[0,0)[0,1)[1,2)[2,2)[2,2)[2,3)", "spaces as byte tokens");
-        test_random_bytes(nb, 1, "vocabulary without \xE2\x96\x81");
+        test_random_bytes(nb, 1, NULL, "vocabulary without \xE2\x96\x81");
     }
     tokenizer_free(nb);
 
@@ -412,7 +455,8 @@ static void test_hand(void) {
                 describe(tk, tok, n, pieces, sizeof pieces, spans, sizeof spans);
                 diag("iteration %d (%s): got %s", iter, which ? "no prefix" : "prefix", pieces);
             }
-            if (!check_invariants(tk, buf, len, prefix, tok, n, why, sizeof why) && !inv_bad++)
+            if (!check_invariants(tk, buf, len, prefix, HAND_USER, tok, n, why, sizeof why) &&
+                !inv_bad++)
                 diag("iteration %d: %s", iter, why);
             free(tok);
         }
@@ -426,7 +470,7 @@ static void test_hand(void) {
 }
 
 /* Random bytes (lengths 0..200): success, tiling spans, pieces spelling the text. */
-static void test_random_bytes(const Tokenizer *t, int prefix, const char *name) {
+static void test_random_bytes(const Tokenizer *t, int prefix, const char *user, const char *name) {
     static const unsigned char interesting[] = {' ', ' ', 'a', 'e', 't', 'h', '\n', '\t', 0,
                                                 0xC3, 0xA9, 0xE2, 0x96, 0x81, 0x82, 0xF0, 0x9F,
                                                 0xFF, 0x80, 0xED, 0xBF};
@@ -445,7 +489,7 @@ static void test_random_bytes(const Tokenizer *t, int prefix, const char *name) 
             if (!failed++) diag("iteration %d: %s", iter, err);
             continue;
         }
-        if (!check_invariants(t, (const char *)buf, len, prefix, tok, n, why, sizeof why) &&
+        if (!check_invariants(t, (const char *)buf, len, prefix, user, tok, n, why, sizeof why) &&
             !bad++)
             diag("iteration %d: %s", iter, why);
         free(tok);
@@ -634,8 +678,11 @@ static void test_gguf_files(void) {
     tokenizer_free(t);
 
     b = base_kvs((unsigned)all & ~F_MODEL);
+    kv_str(&b, "tokenizer.ggml.model", "t5");
+    expect_error(b, "\"t5\"", "model t5 (Unigram) refused by name");
+    b = base_kvs((unsigned)all & ~F_MODEL);
     kv_str(&b, "tokenizer.ggml.model", "gpt2");
-    expect_error(b, "gpt2", "model gpt2");
+    expect_error(b, "tokenizer.ggml.merges", "model gpt2 without merges");
     expect_error(base_kvs((unsigned)all & ~F_MODEL), "tokenizer.ggml.model", "model missing");
     expect_error(base_kvs((unsigned)all & ~F_TOKENS), "tokenizer.ggml.tokens", "tokens missing");
 
@@ -745,7 +792,7 @@ static void test_golden(const Tokenizer *t, const char *shared) {
             for (size_t i = 0; i < n; i++) diag("got %ld [%zu,%zu)", (long)tok[i].id, tok[i].start, tok[i].end);
         }
         ok(same_pieces, "%s: pieces match", names[f]);
-        ok(rc == 0 && check_invariants(t, s, strlen(s), 1, tok, n, why, sizeof why),
+        ok(rc == 0 && check_invariants(t, s, strlen(s), 1, NULL, tok, n, why, sizeof why),
            "%s: spans tile the text", names[f]);
         free(tok);
         cJSON_Delete(root);
@@ -782,7 +829,7 @@ static void test_long(const Tokenizer *t, const char *shared) {
     int rc = tokenizer_encode(t, text, want, 0, &tok, &n, err, sizeof err);
     if (!ok(rc == 0, "1 MB of %s text encodes", from_corpus ? "corpus" : "generated")) diag("%s", err);
     ok(n > want / 12 && n < want, "a plausible count: %zu tokens for %zu bytes", n, want);
-    ok(rc == 0 && check_invariants(t, text, want, 1, tok, n, why, sizeof why),
+    ok(rc == 0 && check_invariants(t, text, want, 1, NULL, tok, n, why, sizeof why),
        "its spans tile the text");
     free(tok);
     tok = NULL;
@@ -792,17 +839,229 @@ static void test_long(const Tokenizer *t, const char *shared) {
     free(text);
 }
 
+/* ---- byte-level BPE ("gpt2") and WordPiece ("bert") --------------------- */
+
+static void kv_strs(Buf *b, const char *key, const char *const *v, size_t n) {
+    kv_key(b, key, GGUF_TYPE_ARRAY);
+    put_u32(b, GGUF_TYPE_STRING);
+    put_u64(b, n);
+    for (size_t i = 0; i < n; i++) put_gstr(b, v[i], strlen(v[i]));
+}
+
+/* Ids and spans as "id id ..." and "[s,e)...". */
+static void check_ids(const Tokenizer *t, const char *text, size_t len, const char *want_ids,
+                      const char *want_spans, const char *name) {
+    Token *tok = NULL;
+    size_t n = 0;
+    char err[256], ids[1024] = "", spans[1024] = "";
+    if (!ok(tokenizer_encode(t, text, len, 0, &tok, &n, err, sizeof err) == 0, "%s: encodes", name)) {
+        diag("%s", err);
+        return;
+    }
+    size_t a = 0, b = 0;
+    for (size_t i = 0; i < n; i++) {
+        a += (size_t)snprintf(ids + a, sizeof ids - a, "%s%ld", i ? " " : "", (long)tok[i].id);
+        b += (size_t)snprintf(spans + b, sizeof spans - b, "[%zu,%zu)", tok[i].start, tok[i].end);
+    }
+    is_str(ids, want_ids, "%s: ids", name);
+    if (want_spans) is_str(spans, want_spans, "%s: spans", name);
+    free(tok);
+}
+#define CHECK_IDS(t, text, ids, spans, name) check_ids(t, text, sizeof text - 1, ids, spans, name)
+
+/* GPT-2's byte alphabet, written out independently of tokenizer_bpe.c: the
+ * printable Latin-1 bytes stand for themselves, the rest take U+0100... */
+static char bpe_alpha[256][3];
+static void bpe_alphabet(void) {
+    int next = 256;
+    for (int x = 0; x < 256; x++) {
+        int cp = (x >= '!' && x <= '~') || (x >= 0xA1 && x <= 0xAC) || x >= 0xAE ? x : next++;
+        if (cp < 0x80) bpe_alpha[x][0] = (char)cp, bpe_alpha[x][1] = 0;
+        else bpe_alpha[x][0] = (char)(0xC0 | cp >> 6), bpe_alpha[x][1] = (char)(0x80 | (cp & 0x3F)), bpe_alpha[x][2] = 0;
+    }
+}
+
+enum { B_GC = 256, B_GCA, B_GCAT, B_IT, B_APOS_S, B_T_APOS, B_12, B_123, B_34, B_45, B_THINK,
+       B_EOT, B_GG, B_WHOLE, B_BANG_A, B_N };
+static const char *const bpe_extra[] = {"\xC4\xA0" "c", "\xC4\xA0" "ca", "\xC4\xA0" "cat", "it", "'s",
+                                        "t'", "12", "123", "34", "45", "<think>", "<|endoftext|>",
+                                        "\xC4\xA0\xC4\xA0", "whole", "!\xC3\xA1"};
+/* Rank 0 "t '" would join "it's" across the contraction: only a
+ * pre-tokenizer keeps it apart. */
+static const char *const bpe_merges[] = {"t '", "i t", "' s", "\xC4\xA0 c", "\xC4\xA0" "c a",
+                                         "\xC4\xA0" "ca t", "3 4", "1 2", "12 3", "4 5",
+                                         "\xC4\xA0 \xC4\xA0", "! \xC3\xA1"};
+
+/* A byte-level BPE GGUF with pre-tokenizer PRE (NULL: no key). */
+static int load_bpe(const char *pre, int add_bos_key, Tokenizer **t, char *err, size_t errlen) {
+    const char *pieces[B_N];
+    int32_t types[B_N];
+    for (int i = 0; i < 256; i++) pieces[i] = bpe_alpha[i], types[i] = TOKEN_TYPE_NORMAL;
+    for (int i = 256; i < B_N; i++) pieces[i] = bpe_extra[i - 256], types[i] = TOKEN_TYPE_NORMAL;
+    types[B_THINK] = TOKEN_TYPE_USER_DEFINED;
+    types[B_EOT] = TOKEN_TYPE_CONTROL;
+    Buf b = {0};
+    kv_str(&b, "tokenizer.ggml.model", "gpt2");
+    if (pre) kv_str(&b, "tokenizer.ggml.pre", pre);
+    kv_tokens(&b, pieces, NULL, B_N);
+    kv_i32s(&b, "tokenizer.ggml.token_type", types, B_N);
+    kv_strs(&b, "tokenizer.ggml.merges", bpe_merges, sizeof bpe_merges / sizeof bpe_merges[0]);
+    kv_u32(&b, "tokenizer.ggml.bos_token_id", B_EOT);
+    if (add_bos_key >= 0) kv_bool(&b, "tokenizer.ggml.add_bos_token", add_bos_key);
+    return load(b, t, err, errlen);
+}
+
+static void test_bpe(void) {
+    char err[512], buf[64];
+    Tokenizer *t = NULL;
+    bpe_alphabet();
+    if (!ok(load_bpe("gpt-2", -1, &t, err, sizeof err) == 0, "a byte-level BPE GGUF (pre gpt-2) loads")) {
+        diag("%s", err);
+        return;
+    }
+    is_str(tokenizer_model_name(t), "gpt2", "its model name is gpt2");
+    is_str(tokenizer_kind_name(t), "byte-level BPE", "its kind is byte-level BPE");
+    is_int(tokenizer_bos_id(t), -1, "gpt-2: no BOS by default");
+    is_str(tokenizer_piece(t, ' '), "\xC4\xA0", "byte 0x20 is the piece \xC4\xA0");
+    is_str(tokenizer_piece(t, '\n'), "\xC4\x8A", "byte 0x0A is the piece \xC4\x8A");
+    is_str(tokenizer_piece(t, 0), "\xC4\x80", "byte 0x00 is the piece \xC4\x80");
+    is_str(tokenizer_piece(t, 0xAD), "\xC5\x83", "byte 0xAD (soft hyphen), the last unprintable, is \xC5\x83");
+    CHECK_IDS(t, " cat", "258", "[0,4)", "' cat' merges to \xC4\xA0" "cat");
+    CHECK_IDS(t, "it's", "259 260", "[0,2)[2,4)", "gpt-2 splits the contraction before merging");
+    CHECK_IDS(t, "12345", "262 264 53", "[0,2)[2,4)[4,5)", "gpt-2: one digit run, merged by rank");
+    CHECK_IDS(t, "a  b", "97 32 32 98", "[0,1)[1,2)[2,3)[3,4)", "gpt-2: two spaces: ' ' then ' b'");
+    CHECK_IDS(t, "\n", "10", "[0,1)", "a newline is \xC4\x8A");
+    CHECK_IDS(t, "\xC3\xA9", "195 169", "[0,1)[1,2)", "\xC3\xA9: two byte pieces, one byte each");
+    CHECK_IDS(t, "\xFF", "239 191 189", "[0,1)[1,1)[1,1)",
+              "invalid 0xFF is U+FFFD's three bytes, as llama.cpp reads it");
+    /* U+180E (E1 A0 8E, the first byte "\xC3\xA1") is no white space for
+     * llama.cpp (nor for Unicode since 6.3), though PCRE2's \s has it: "!" and
+     * it are one word, so "! \xC3\xA1" merges. */
+    CHECK_IDS(t, "!\xE1\xA0\x8E", "270 160 142", "[0,2)[2,3)[3,4)", "U+180E is not white space");
+    CHECK_IDS(t, "!\xE2\x80\x80", "33 226 128 128", NULL, "U+2000 is white space");
+    CHECK_IDS(t, "a<think>b", "97 266 98", "[0,1)[1,8)[8,9)", "a user-defined piece is cut out of the text");
+    CHECK_IDS(t, "whole", "119 104 111 108 101", NULL, "gpt-2: a word that is a piece is still merged");
+    Token *tok = NULL;
+    size_t n = 0;
+    int has_eot = 0;
+    if (tokenizer_encode(t, "<|endoftext|>", 13, 0, &tok, &n, err, sizeof err) == 0)
+        for (size_t i = 0; i < n; i++) has_eot |= tok[i].id == B_EOT;
+    ok(n > 1 && !has_eot, "a control piece in the text stays text (%zu tokens)", n);
+    free(tok);
+
+    /* The text a piece stands for. */
+    is_int((long)tokenizer_piece_text(t, B_GCAT, buf, sizeof buf), 4, "piece text of \xC4\xA0" "cat: 4 bytes");
+    is_str(buf, " cat", "piece text of \xC4\xA0" "cat is ' cat'");
+    tokenizer_piece_text(t, '\n', buf, sizeof buf);
+    is_str(buf, "\n", "piece text of \xC4\x8A is a newline");
+    tokenizer_piece_text(t, 0xC3, buf, sizeof buf);
+    is_str(buf, "\xC3", "piece text of a byte piece is that byte");
+    tokenizer_piece_text(t, B_THINK, buf, sizeof buf);
+    is_str(buf, "<think>", "piece text of a user-defined piece is itself");
+    is_int((long)tokenizer_piece_text(t, B_GCAT, buf, 3), 4, "piece text into 3 bytes: needs 4");
+    is_str(buf, " c", "and holds the first 2 and a NUL");
+    is_int((long)tokenizer_piece_text(t, B_N, buf, sizeof buf), 0, "piece text of an id out of range: 0");
+    tokenizer_free(t);
+
+    /* Llama 3: digits in threes, whole-word pieces, BOS by default. */
+    if (ok(load_bpe("llama-bpe", -1, &t, err, sizeof err) == 0, "pre llama-bpe loads")) {
+        is_int(tokenizer_bos_id(t), B_EOT, "llama-bpe: BOS added by default");
+        CHECK_IDS(t, "12345", "267 263 265", "[0,0)[0,3)[3,5)", "llama-bpe: digits in groups of three");
+        CHECK_IDS(t, "whole", "267 269", "[0,0)[0,5)", "llama-bpe: a word that is a piece is taken whole");
+        CHECK_IDS(t, "it's", "267 259 260", NULL, "llama-bpe splits the contraction");
+    } else {
+        diag("%s", err);
+    }
+    tokenizer_free(t);
+    if (ok(load_bpe("llama-bpe", 0, &t, err, sizeof err) == 0, "add_bos_token false overrides llama-bpe"))
+        is_int(tokenizer_bos_id(t), -1, "llama-bpe with add_bos_token false: no BOS");
+    tokenizer_free(t);
+    if (ok(load_bpe("qwen2", -1, &t, err, sizeof err) == 0, "pre qwen2 loads"))
+        CHECK_IDS(t, "12345", "49 50 51 52 53", NULL, "qwen2: every digit alone");
+    tokenizer_free(t);
+    if (ok(load_bpe("smollm", -1, &t, err, sizeof err) == 0, "pre smollm loads"))
+        CHECK_IDS(t, "12345", "49 50 51 52 53", NULL, "smollm: every digit alone");
+    tokenizer_free(t);
+    if (ok(load_bpe(NULL, -1, &t, err, sizeof err) == 0, "no pre: llama.cpp's default"))
+        CHECK_IDS(t, "12345", "263 265", NULL, "default: digit runs cut in threes");
+    tokenizer_free(t);
+    ok(load_bpe("foo-bar", -1, &t, err, sizeof err) != 0 && t == NULL && strstr(err, "\"foo-bar\""),
+       "an unknown pre-tokenizer is refused by name: %s", err);
+    tokenizer_free(t);
+}
+
+static void test_wpm(void) {
+    static const char *const pieces[] = {
+        "[PAD]", "[UNK]", "[CLS]", "[SEP]", "\xE2\x96\x81hello", "\xE2\x96\x81world", "\xE2\x96\x81un",
+        "aff", "able", "\xE2\x96\x81,", "\xE2\x96\x81!", "\xE2\x96\x81\xE4\xBD\xA0", "\xE2\x96\x81" "cafe"};
+    static const int32_t types[] = {3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    char err[512], buf[64];
+    Tokenizer *t = NULL;
+    Buf b = {0};
+    kv_str(&b, "tokenizer.ggml.model", "bert");
+    kv_tokens(&b, pieces, NULL, 13);
+    kv_i32s(&b, "tokenizer.ggml.token_type", types, 13);
+    kv_u32(&b, "tokenizer.ggml.bos_token_id", 2);
+    kv_u32(&b, "tokenizer.ggml.seperator_token_id", 3);
+    kv_u32(&b, "tokenizer.ggml.unknown_token_id", 1);
+    kv_bool(&b, "tokenizer.ggml.add_bos_token", 0); /* llama.cpp adds [CLS] whatever it says */
+    if (!ok(load(b, &t, err, sizeof err) == 0, "a WordPiece GGUF loads")) {
+        diag("%s", err);
+        return;
+    }
+    is_str(tokenizer_model_name(t), "bert", "its model name is bert");
+    CHECK_IDS(t, "Hello, WORLD!", "2 4 9 5 10 3", "[0,0)[0,5)[5,6)[7,12)[12,13)[13,13)",
+              "[CLS], lower-cased words, punctuation alone, [SEP]");
+    CHECK_IDS(t, "unaffable", "2 6 7 8 3", "[0,0)[0,2)[2,5)[5,9)[9,9)", "longest pieces from the left");
+    CHECK_IDS(t, "Caf\xC3\xA9", "2 12 3", "[0,0)[0,5)[5,5)", "accents stripped");
+    CHECK_IDS(t, "Cafe\xCC\x81", "2 12 3", "[0,0)[0,4)[6,6)", "a combining accent dropped (and not covered)");
+    CHECK_IDS(t, "xyz hello", "2 1 4 3", "[0,0)[0,3)[4,9)[9,9)", "a word without pieces is one [UNK]");
+    CHECK_IDS(t, "\xE4\xBD\xA0\xE5\xA5\xBD", "2 11 1 3", "[0,0)[0,3)[3,6)[6,6)", "CJK: a word per ideograph");
+    CHECK_IDS(t, "hel\x01lo\xFF", "2 4 3", "[0,0)[0,6)[7,7)", "control bytes and invalid UTF-8 dropped");
+    CHECK_IDS(t, "", "2 3", "[0,0)[0,0)", "empty text: [CLS] [SEP]");
+    tokenizer_piece_text(t, 4, buf, sizeof buf);
+    is_str(buf, " hello", "piece text of \xE2\x96\x81hello is ' hello'");
+    tokenizer_piece_text(t, 7, buf, sizeof buf);
+    is_str(buf, "aff", "piece text of a continuation is the bare text");
+    tokenizer_piece_text(t, 2, buf, sizeof buf);
+    is_str(buf, "[CLS]", "piece text of a control piece is itself");
+    tokenizer_free(t);
+}
+
+static void test_spm_piece_text(void) {
+    char err[256], buf[16];
+    Tokenizer *t = NULL;
+    if (!ok(tokenizer_new(&t, hand_pieces, hand_scores, hand_types, HAND_N, 1, 1, err, sizeof err) == 0,
+            "hand vocabulary for piece texts"))
+        return;
+    is_str(tokenizer_model_name(t), "llama", "SentencePiece's model name is llama");
+    for (int32_t i = 0; i < HAND_N; i++) {
+        if (strcmp(hand_pieces[i], "\xE2\x96\x81" "a") == 0) {
+            tokenizer_piece_text(t, i, buf, sizeof buf);
+            is_str(buf, " a", "piece text of \xE2\x96\x81" "a is ' a'");
+        }
+    }
+    is_int((long)tokenizer_piece_text(t, HAND_FIRST_BYTE + 'A', buf, sizeof buf), 1, "<0x41>: one byte");
+    is_str(buf, "A", "piece text of <0x41> is A");
+    tokenizer_piece_text(t, 1, buf, sizeof buf);
+    is_str(buf, "<s>", "piece text of <s> is itself");
+    tokenizer_free(t);
+}
+
 int main(void) {
     hand_init();
     test_hand();
+    test_bpe();
+    test_wpm();
+    test_spm_piece_text();
 
     char err[512] = "";
     Tokenizer *hand = NULL, *hand_np = NULL;
     tokenizer_new(&hand, hand_pieces, hand_scores, hand_types, HAND_N, 1, 1, err, sizeof err);
     tokenizer_new(&hand_np, hand_pieces, hand_scores, hand_types, HAND_N, -1, 0, err, sizeof err);
     if (hand && hand_np) {
-        test_random_bytes(hand, 1, "hand vocabulary");
-        test_random_bytes(hand_np, 0, "hand vocabulary, no BOS or prefix");
+        test_random_bytes(hand, 1, HAND_USER, "hand vocabulary");
+        test_random_bytes(hand_np, 0, HAND_USER, "hand vocabulary, no BOS or prefix");
     } else {
         ok(0, "hand vocabulary for the random tests: %s", err);
     }
@@ -825,7 +1084,7 @@ int main(void) {
             is_int(tokenizer_vocab_size(t), 512, "ref260K: 512 pieces");
             is_int(tokenizer_bos_id(t), 1, "ref260K: BOS 1");
             is_str(tokenizer_piece(t, 3), "<0x00>", "ref260K: piece 3 is <0x00>");
-            test_random_bytes(t, 1, "ref260K");
+            test_random_bytes(t, 1, NULL, "ref260K");
             test_golden(t, shared);
             test_long(t, shared);
         } else {

@@ -3,7 +3,8 @@
  * recording attention.
  *
  * All positions go through each layer at once as matrix products
- * (cblas_sgemm), with the causal mask; every head's attention matrix comes
+ * (cblas_sgemm), each step as the architecture's row says (arch.h: norms,
+ * positions, feed-forward, causal or bidirectional); every head's attention matrix comes
  * from the shared kernel (attention.h) and lands in an AttentionTrace,
  * together with Q and K after RoPE, V, and the last position's logits.
  */
@@ -29,7 +30,8 @@ int forward_run(const Model *m, const int32_t *tokens, int n, AttentionTrace **o
  * values, attention rows and hidden states cannot change, so only positions
  * KEEP.. are computed.  PREV may be NULL (then KEEP must be 0); it is only
  * read.  KEEP is clamped to PREV's length and to n - 1 (the last position's
- * logits are always computed). */
+ * logits are always computed), and is 0 for a bidirectional model (where a
+ * later token changes the earlier rows). */
 int forward_run_from(const Model *m, const AttentionTrace *prev, int keep,
                      const int32_t *tokens, int n, AttentionTrace **out, char *err,
                      size_t errlen);

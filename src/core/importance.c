@@ -18,6 +18,7 @@
 double importance_loss(const Model *m, const AttentionTrace *t, const Token *tokens, int n,
                        int *top1)
 {
+    if (!model_has_lm_head(m)) return NAN; /* an encoder predicts nothing */
     int V = m->cfg.vocab, D = m->cfg.dim;
     float *logits = malloc((size_t)BLOCK * V * sizeof *logits);
     if (!logits) return NAN;
@@ -81,6 +82,11 @@ int importance_measure(const Model *m, const char *text, size_t len, Importance 
                        size_t errlen)
 {
     memset(out, 0, sizeof *out);
+    if (!model_has_lm_head(m)) {
+        error_set(err, errlen, "%s has no language-model head (an encoder): importance is "
+                               "measured on its next-token predictions", m->name);
+        return -1;
+    }
     size_t heads = (size_t)m->cfg.n_layers * m->cfg.n_heads;
     RunResult intact = {0};
     unsigned char *mask = calloc(heads, 1);

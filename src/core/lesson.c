@@ -550,7 +550,7 @@ int lesson_measure_trace(const Model *m, int i, const char *text, const Token *t
         } else {
             /* The same kernel with scale 1: softmax of q.k itself. */
             AttentionRow raw = {NULL, NULL, buf + 3 * n};
-            attention_row(qv, kbase, ks, n, d, 1.0f, true, q0, &raw);
+            attention_row(qv, kbase, ks, n, d, 1.0f, t->causal, q0, &raw);
             add_number(out, "d", d, 0);
             add_number(out, "sqrt_d", sqrt((double)d), 2);
             add_number(out, "dot", scaled.dot[out->key], 3);

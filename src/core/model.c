@@ -1,4 +1,5 @@
-/* model.c - bind a GGUF `llama` model's hyper-parameters and weights; see model.h. */
+/* model.c - bind a GGUF model's hyper-parameters and weights, as its
+ * architecture's row lists them; see model.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "model.h"
 #include "error.h"
@@ -118,30 +119,40 @@ static int bind(Model *m, const char *name, uint64_t d0, uint64_t d1, const floa
     return 0;
 }
 
+/* The row's key SUFFIX: "<arch>.<suffix>". */
+#define KEY(suffix) (arch_key(m->arch, (suffix), key, sizeof key), key)
+
 static int read_config(Model *m, char *err, size_t errlen)
 {
     const Gguf *g = m->gguf;
     ModelConfig *c = &m->cfg;
-    const GgufStr *arch = gguf_get_str(g, "general.architecture", err, errlen);
-    if (!arch) return -1;
-    if (!gguf_str_eq(*arch, "llama")) {
-        error_set(err, errlen, "%s: architecture '%.*s' is not supported (only 'llama')",
-               gguf_name(g), (int)(arch->len > 64 ? 64 : arch->len), arch->ptr);
+    char key[96];
+    const GgufStr *name = gguf_get_str(g, "general.architecture", err, errlen);
+    if (!name) return -1;
+    m->arch = arch_find(name->ptr, (size_t)name->len);
+    if (!m->arch) {
+        char known[160] = "";
+        for (size_t i = 0, k = 0; i < arch_count() && k < sizeof known; i++)
+            k += (size_t)snprintf(known + k, sizeof known - k, "%s%s", i ? ", " : "",
+                                  arch_at(i)->name);
+        error_set(err, errlen, "%s: architecture '%.*s' is not supported (only %s)",
+               gguf_name(g), (int)(name->len > 64 ? 64 : name->len), name->ptr, known);
         return -1;
     }
-    const GgufKV *scaling = gguf_find_kv(g, "llama.rope.scaling.type");
+    const Arch *a = m->arch;
+    const GgufKV *scaling = gguf_find_kv(g, KEY("rope.scaling.type"));
     if (scaling && !(scaling->type == GGUF_TYPE_STRING && gguf_str_eq(scaling->v.str, "none"))) {
-        error_set(err, errlen, "%s: llama.rope.scaling.type is set; RoPE scaling is not supported",
-               gguf_name(g));
+        error_set(err, errlen, "%s: %s is set; RoPE scaling is not supported", gguf_name(g),
+                  key);
         return -1;
     }
-    if (get_dim(g, "llama.block_count", 1, MODEL_MAX_LAYERS, &c->n_layers, err, errlen) ||
-        get_dim(g, "llama.embedding_length", 1, MODEL_MAX_DIM, &c->dim, err, errlen) ||
-        get_dim(g, "llama.feed_forward_length", 1, MODEL_MAX_FFN, &c->ffn_dim, err, errlen) ||
-        get_dim(g, "llama.attention.head_count", 1, MODEL_MAX_HEADS, &c->n_heads, err, errlen) ||
-        get_opt_dim(g, "llama.attention.head_count_kv", 1, MODEL_MAX_HEADS, c->n_heads,
+    if (get_dim(g, KEY("block_count"), 1, MODEL_MAX_LAYERS, &c->n_layers, err, errlen) ||
+        get_dim(g, KEY("embedding_length"), 1, MODEL_MAX_DIM, &c->dim, err, errlen) ||
+        get_dim(g, KEY("feed_forward_length"), 1, MODEL_MAX_FFN, &c->ffn_dim, err, errlen) ||
+        get_dim(g, KEY("attention.head_count"), 1, MODEL_MAX_HEADS, &c->n_heads, err, errlen) ||
+        get_opt_dim(g, KEY("attention.head_count_kv"), 1, MODEL_MAX_HEADS, c->n_heads,
                     &c->n_kv_heads, err, errlen) ||
-        get_opt_dim(g, "llama.context_length", 1, MODEL_MAX_CONTEXT, 2048, &c->context, err,
+        get_opt_dim(g, KEY("context_length"), 1, MODEL_MAX_CONTEXT, 2048, &c->context, err,
                     errlen))
         return -1;
     if (c->n_heads % c->n_kv_heads) {
@@ -150,11 +161,11 @@ static int read_config(Model *m, char *err, size_t errlen)
         return -1;
     }
     int dflt_hd = c->dim % c->n_heads == 0 ? c->dim / c->n_heads : 0;
-    if (get_opt_dim(g, "llama.attention.key_length", 1, MODEL_MAX_DIM, dflt_hd, &c->head_dim,
+    if (get_opt_dim(g, KEY("attention.key_length"), 1, MODEL_MAX_DIM, dflt_hd, &c->head_dim,
                     err, errlen))
         return -1;
     int vlen;
-    if (get_opt_dim(g, "llama.attention.value_length", 1, MODEL_MAX_DIM, c->head_dim, &vlen, err,
+    if (get_opt_dim(g, KEY("attention.value_length"), 1, MODEL_MAX_DIM, c->head_dim, &vlen, err,
                     errlen))
         return -1;
     if (c->head_dim == 0 || vlen != c->head_dim) {
@@ -162,23 +173,38 @@ static int read_config(Model *m, char *err, size_t errlen)
                gguf_name(g), c->dim, c->n_heads);
         return -1;
     }
-    if (get_opt_dim(g, "llama.rope.dimension_count", 2, c->head_dim, c->head_dim, &c->rope_dim,
-                    err, errlen))
-        return -1;
-    if (c->rope_dim % 2) {
-        error_set(err, errlen, "%s: llama.rope.dimension_count %d is odd", gguf_name(g),
-               c->rope_dim);
-        return -1;
+    c->rope_dim = 0;
+    if (a->pos == ARCH_POS_ROPE || a->pos == ARCH_POS_ROPE_NEOX) {
+        if (get_opt_dim(g, KEY("rope.dimension_count"), 2, c->head_dim, c->head_dim,
+                        &c->rope_dim, err, errlen))
+            return -1;
+        if (c->rope_dim % 2) {
+            error_set(err, errlen, "%s: %s %d is odd", gguf_name(g), key, c->rope_dim);
+            return -1;
+        }
     }
-    if (get_opt_f32(g, "llama.rope.freq_base", 10000.0f, &c->rope_base, err, errlen) ||
-        get_opt_f32(g, "llama.attention.layer_norm_rms_epsilon", 1e-5f, &c->rms_eps, err,
-                    errlen))
+    /* RMSNorm and LayerNorm have their own epsilon keys (llama.cpp's
+     * LLM_KV_ATTENTION_LAYERNORM_RMS_EPS and _LAYERNORM_EPS). */
+    if (get_opt_f32(g, KEY("rope.freq_base"), 10000.0f, &c->rope_base, err, errlen) ||
+        get_opt_f32(g,
+                    KEY(a->norm == ARCH_NORM_RMS ? "attention.layer_norm_rms_epsilon"
+                                                 : "attention.layer_norm_epsilon"),
+                    1e-5f, &c->rms_eps, err, errlen))
         return -1;
     if (!(c->rope_base > 0.0f) || !(c->rms_eps >= 0.0f)) {
         error_set(err, errlen, "%s: rope.freq_base %g or layer_norm_rms_epsilon %g is invalid",
                gguf_name(g), c->rope_base, c->rms_eps);
         return -1;
     }
+    c->causal = arch_has(a, ARCH_CAUSAL);
+    if (gguf_find_kv(g, KEY("attention.causal")) &&
+        gguf_get_bool(g, key, &c->causal, err, errlen))
+        return -1;
+    c->n_token_types = 0;
+    if (arch_has(a, ARCH_TOKEN_TYPES) &&
+        get_opt_dim(g, "tokenizer.ggml.token_type_count", 1, 1024, 2, &c->n_token_types, err,
+                    errlen))
+        return -1;
     c->vocab = tokenizer_vocab_size(m->tok);
     if (c->vocab > MODEL_MAX_VOCAB) {
         error_set(err, errlen, "%s: vocabulary of %d pieces is larger than supported (%d)",
@@ -187,45 +213,78 @@ static int read_config(Model *m, char *err, size_t errlen)
     }
     return 0;
 }
+#undef KEY
+
+/* Where weight W of LAYER goes. */
+static const float **slot(Model *m, int layer, ArchWeight w)
+{
+    LayerWeights *l = layer >= 0 ? &m->layers[layer] : NULL;
+    switch (w) {
+    case ARCH_W_TOK_EMBD: return &m->tok_embd;
+    case ARCH_W_POS_EMBD: return &m->pos_embd;
+    case ARCH_W_TYPE_EMBD: return &m->type_embd;
+    case ARCH_W_EMBD_NORM: return &m->embd_norm;
+    case ARCH_W_EMBD_NORM_B: return &m->embd_norm_b;
+    case ARCH_W_OUT_NORM: return &m->out_norm;
+    case ARCH_W_OUT_NORM_B: return &m->out_norm_b;
+    case ARCH_W_OUTPUT: return &m->output;
+    default: break;
+    }
+    if (!l) return NULL;
+    switch (w) {
+    case ARCH_W_ATTN_NORM: return &l->attn_norm;
+    case ARCH_W_ATTN_NORM_B: return &l->attn_norm_b;
+    case ARCH_W_Q: return &l->wq;
+    case ARCH_W_K: return &l->wk;
+    case ARCH_W_V: return &l->wv;
+    case ARCH_W_QKV: return &l->wqkv;
+    case ARCH_W_Q_B: return &l->bq;
+    case ARCH_W_K_B: return &l->bk;
+    case ARCH_W_V_B: return &l->bv;
+    case ARCH_W_QKV_B: return &l->bqkv;
+    case ARCH_W_Q_NORM: return &l->q_norm;
+    case ARCH_W_K_NORM: return &l->k_norm;
+    case ARCH_W_O: return &l->wo;
+    case ARCH_W_O_B: return &l->bo;
+    case ARCH_W_ATTN_OUT_NORM: return &l->attn_out_norm;
+    case ARCH_W_ATTN_OUT_NORM_B: return &l->attn_out_norm_b;
+    case ARCH_W_FFN_NORM: return &l->ffn_norm;
+    case ARCH_W_FFN_NORM_B: return &l->ffn_norm_b;
+    case ARCH_W_GATE: return &l->w_gate;
+    case ARCH_W_UP: return &l->w_up;
+    case ARCH_W_UP_B: return &l->b_up;
+    case ARCH_W_DOWN: return &l->w_down;
+    case ARCH_W_DOWN_B: return &l->b_down;
+    case ARCH_W_LAYER_OUT_NORM: return &l->layer_out_norm;
+    case ARCH_W_LAYER_OUT_NORM_B: return &l->layer_out_norm_b;
+    default: return NULL;
+    }
+}
 
 static int bind_weights(Model *m, char *err, size_t errlen)
 {
     const ModelConfig *c = &m->cfg;
-    uint64_t d = (uint64_t)c->dim, q = (uint64_t)c->n_heads * c->head_dim,
-             kv = (uint64_t)c->n_kv_heads * c->head_dim, f = (uint64_t)c->ffn_dim;
-    if (bind(m, "token_embd.weight", d, (uint64_t)c->vocab, &m->tok_embd, err, errlen) ||
-        bind(m, "output_norm.weight", d, 0, &m->out_norm, err, errlen))
-        return -1;
-    if (gguf_find_tensor(m->gguf, "output.weight")) {
-        if (bind(m, "output.weight", d, (uint64_t)c->vocab, &m->output, err, errlen)) return -1;
-    } else {
-        m->output = m->tok_embd; /* tied embeddings */
-    }
+    ArchShape shape = {c->n_layers, c->dim,     c->n_heads, c->n_kv_heads,     c->head_dim,
+                       c->ffn_dim,  c->vocab,   c->context, c->n_token_types};
+    size_t n = arch_tensors(m->arch, &shape, NULL, 0);
+    ArchTensor *list = malloc(n * sizeof *list);
     m->layers = calloc((size_t)c->n_layers, sizeof *m->layers);
-    if (!m->layers) {
+    if (!list || !m->layers) {
+        free(list);
         error_set(err, errlen, "%s: out of memory", gguf_name(m->gguf));
         return -1;
     }
-    for (int l = 0; l < c->n_layers; l++) {
-        LayerWeights *w = &m->layers[l];
-        struct {
-            const char *name;
-            uint64_t d0, d1;
-            const float **dst;
-        } want[] = {
-            {"attn_norm", d, 0, &w->attn_norm}, {"attn_q", d, q, &w->wq},
-            {"attn_k", d, kv, &w->wk},          {"attn_v", d, kv, &w->wv},
-            {"attn_output", q, d, &w->wo},      {"ffn_norm", d, 0, &w->ffn_norm},
-            {"ffn_gate", d, f, &w->w_gate},     {"ffn_up", d, f, &w->w_up},
-            {"ffn_down", f, d, &w->w_down},
-        };
-        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-            char name[64];
-            snprintf(name, sizeof name, "blk.%d.%s.weight", l, want[i].name);
-            if (bind(m, name, want[i].d0, want[i].d1, want[i].dst, err, errlen)) return -1;
-        }
+    arch_tensors(m->arch, &shape, list, n);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const ArchTensor *t = &list[i];
+        if (!t->required && !gguf_find_tensor(m->gguf, t->name)) continue;
+        rc = bind(m, t->name, t->d0, t->d1, slot(m, t->layer, t->weight), err, errlen);
     }
-    return 0;
+    free(list);
+    if (!rc && !m->output && !arch_has(m->arch, ARCH_NO_LM_HEAD))
+        m->output = m->tok_embd; /* tied embeddings */
+    return rc;
 }
 
 static char *model_name(const Gguf *g)
@@ -282,3 +341,5 @@ void model_close(Model *m)
     gguf_close(m->gguf);
     free(m);
 }
+
+bool model_has_lm_head(const Model *m) { return m->output != NULL; }

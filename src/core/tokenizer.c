@@ -1,55 +1,84 @@
 /*
- * tokenizer.c - SentencePiece BPE as llama.cpp's "llama" (SPM) tokenizer does it.
+ * tokenizer.c - what every tokenizer kind shares: the vocabulary, the GGUF
+ * keys, the table of kinds, and the split of the text around user-defined
+ * pieces.
  *
- * Encoding works on a normalised copy of the text ("▁" prefix, spaces -> "▁")
- * with an offset table that maps every normalised byte back to the original,
- * so token spans come out without any further bookkeeping.  Merging is the
- * classic sentencepiece/llama.cpp scheme: a doubly linked list of symbols and
- * a binary max-heap of candidate bigrams; an entry goes stale when either of
- * its symbols has changed since it was pushed, and is then skipped.
+ * llama.cpp's llama_tokenize(..., parse_special=false), which our reference
+ * driver calls, still cuts USER_DEFINED pieces out of the text before the
+ * tokenizer proper runs (longest piece first, each occurrence left to
+ * right); CONTROL and UNKNOWN pieces are left as text.  We do the same, so
+ * that e.g. Qwen3's "<think>" is one token here as it is there.
  */
-#include "tokenizer.h"
+#include "tokenizer_impl.h"
 #include "error.h"
-#include "utf8.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NONE SIZE_MAX
-
-struct Tokenizer {
-    int32_t n;            /* vocabulary size */
-    char *blob;           /* all pieces, each NUL-terminated */
-    size_t *off;          /* (n + 1) offsets into blob; piece i has length off[i+1]-off[i]-1 */
-    float *scores;        /* (n) */
-    int32_t *types;       /* (n) */
-    int32_t bos_id;       /* prepended when >= 0 */
-    int add_space_prefix;
-    int32_t unk_id;
-    int32_t byte_id[256]; /* id of "<0xXX>", or unk_id */
-    int32_t *table;       /* open addressing over mergeable pieces; -1 = empty */
-    size_t table_mask;
+/* The kinds, by tokenizer.ggml.model. */
+static const TokenizerKind *const kinds[] = {
+    &tokenizer_kind_spm,
+    &tokenizer_kind_bpe,
+    &tokenizer_kind_wpm,
 };
+#define N_KINDS (sizeof kinds / sizeof kinds[0])
 
-/* malloc of COUNT * SIZE bytes with an overflow check; never asks for 0 bytes. */
-static void *alloc_array(size_t count, size_t size) {
+void *tokenizer_alloc(size_t count, size_t size) {
     if (size && count > SIZE_MAX / size) return NULL;
     size_t bytes = count * size;
     return malloc(bytes ? bytes : 1);
 }
 
-/* Only these may result from merging or stand for a symbol of the text. */
-static int mergeable(int32_t type) {
-    return type == TOKEN_TYPE_NORMAL || type == TOKEN_TYPE_USER_DEFINED;
+int toklist_push(TokenList *l, int32_t id, size_t start, size_t end) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        if (cap > SIZE_MAX / sizeof *l->a) return -1;
+        Token *a = realloc(l->a, cap * sizeof *a);
+        if (!a) return -1;
+        l->a = a;
+        l->cap = cap;
+    }
+    l->a[l->n++] = (Token){id, start, end};
+    return 0;
 }
 
-static size_t piece_len(const Tokenizer *t, int32_t id) {
+size_t tokenizer_put(char *buf, size_t cap, size_t at, const char *s, size_t len) {
+    if (at < cap) {
+        size_t room = cap - 1 - at;
+        memcpy(buf + at, s, len < room ? len : room);
+        buf[at + (len < room ? len : room)] = '\0';
+    }
+    return at + len;
+}
+
+size_t tokenizer_piece_len(const Tokenizer *t, int32_t id) {
     return t->off[id + 1] - t->off[id] - 1;
 }
 
-static uint64_t hash_bytes(const char *s, size_t len) {
+size_t tokenizer_spm_char_len(const char *s, size_t left) {
+    static const unsigned char by_high_nibble[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
+    size_t len = by_high_nibble[(unsigned char)s[0] >> 4];
+    return len < left ? len : left;
+}
+
+size_t tokenizer_cpt_decode(const char *s, size_t left, uint32_t *cpt) {
+    const unsigned char *u = (const unsigned char *)s;
+    size_t len = u[0] < 0x80 ? 1 : u[0] < 0xC0 ? 0 : u[0] < 0xE0 ? 2 : u[0] < 0xF0 ? 3
+                 : u[0] < 0xF8 ? 4 : 0;
+    if (len == 0 || len > left) return 0;
+    static const unsigned char lead_mask[5] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    uint32_t c = u[0] & lead_mask[len];
+    for (size_t i = 1; i < len; i++) {
+        if ((u[i] & 0xC0) != 0x80) return 0;
+        c = c << 6 | (u[i] & 0x3F);
+    }
+    *cpt = c;
+    return len;
+}
+
+uint64_t tokenizer_hash(const char *s, size_t len) {
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
     for (size_t i = 0; i < len; i++) {
         h ^= (unsigned char)s[i];
@@ -58,15 +87,45 @@ static uint64_t hash_bytes(const char *s, size_t len) {
     return h;
 }
 
-/* The mergeable piece equal to S[0, LEN), or -1. */
-static int32_t lookup(const Tokenizer *t, const char *s, size_t len) {
-    size_t i = (size_t)hash_bytes(s, len) & t->table_mask;
+int32_t piece_table_find(const Tokenizer *t, const PieceTable *table, const char *s, size_t len) {
+    size_t i = (size_t)tokenizer_hash(s, len) & table->mask;
     for (;;) {
-        int32_t id = t->table[i];
+        int32_t id = table->slot[i];
         if (id < 0) return -1;
-        if (piece_len(t, id) == len && memcmp(t->blob + t->off[id], s, len) == 0) return id;
-        i = (i + 1) & t->table_mask;
+        if (tokenizer_piece_len(t, id) == len && memcmp(t->blob + t->off[id], s, len) == 0)
+            return id;
+        i = (i + 1) & table->mask;
     }
+}
+
+/* Only these may result from SentencePiece merges or stand for a symbol. */
+static int mergeable(int32_t type) {
+    return type == TOKEN_TYPE_NORMAL || type == TOKEN_TYPE_USER_DEFINED;
+}
+
+/* A table over the pieces for which KEEP (NULL: all) holds; on duplicates
+ * the first (LAST_WINS 0) or the last piece wins. */
+static int piece_table_build(Tokenizer *t, PieceTable *table, int (*keep)(int32_t type),
+                             int last_wins) {
+    size_t cap = 16;
+    while (cap < 2 * (size_t)t->n) cap *= 2;
+    table->slot = tokenizer_alloc(cap, sizeof *table->slot);
+    if (!table->slot) return -1;
+    table->mask = cap - 1;
+    for (size_t i = 0; i < cap; i++) table->slot[i] = -1;
+    for (int32_t id = 0; id < t->n; id++) {
+        if (keep && !keep(t->types[id])) continue;
+        size_t len = tokenizer_piece_len(t, id);
+        size_t i = (size_t)tokenizer_hash(t->blob + t->off[id], len) & table->mask;
+        for (; table->slot[i] >= 0; i = (i + 1) & table->mask) {
+            int32_t old = table->slot[i];
+            if (tokenizer_piece_len(t, old) == len &&
+                memcmp(t->blob + t->off[old], t->blob + t->off[id], len) == 0)
+                break;
+        }
+        if (table->slot[i] < 0 || last_wins) table->slot[i] = id;
+    }
+    return 0;
 }
 
 static int hex_digit(char c) {
@@ -78,24 +137,35 @@ static int hex_digit(char c) {
 /* The byte B when piece ID is exactly "<0xHH>" (uppercase hex), else -1. */
 static int byte_piece_value(const Tokenizer *t, int32_t id) {
     const char *p = t->blob + t->off[id];
-    if (piece_len(t, id) != 6 || memcmp(p, "<0x", 3) != 0 || p[5] != '>') return -1;
+    if (tokenizer_piece_len(t, id) != 6 || memcmp(p, "<0x", 3) != 0 || p[5] != '>') return -1;
     int hi = hex_digit(p[3]), lo = hex_digit(p[4]);
     if (hi < 0 || lo < 0) return -1;
     return hi * 16 + lo;
 }
 
-/* Shared by both constructors: copies N pieces (length-counted, NUL-free),
- * scores (NULL: 0) and types (NULL: NORMAL), then builds the lookup tables.
- * UNK_ID < 0 means: the first UNKNOWN piece, else 0. */
-static int build(Tokenizer **out, const GgufStr *strs, const float *scores, const int32_t *types,
-                 int32_t n, int32_t bos_id, int add_space_prefix, int32_t unk_id,
-                 const char *what, char *err, size_t errlen) {
+typedef struct {
+    size_t len;
+    int32_t id;
+} SpecialKey;
+
+/* Longest first (ties: lower id), as llama.cpp orders its special cache. */
+static int by_length_desc(const void *a, const void *b) {
+    const SpecialKey *x = a, *y = b;
+    if (x->len != y->len) return x->len > y->len ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Copies N pieces (length-counted, NUL-free), scores (NULL: 0) and types
+ * (NULL: NORMAL), then builds the lookup tables.  Ids are set by the caller. */
+static int build(Tokenizer **out, const TokenizerKind *kind, const GgufStr *strs,
+                 const float *scores, const int32_t *types, int32_t n, const char *what,
+                 char *err, size_t errlen) {
     *out = NULL;
     Tokenizer *t = calloc(1, sizeof *t);
     if (!t) goto oom;
+    t->kind = kind;
     t->n = n;
-    t->bos_id = bos_id;
-    t->add_space_prefix = add_space_prefix;
+    t->bos_id = t->sep_id = t->unk_id = -1;
 
     size_t total = 0;
     for (int32_t i = 0; i < n; i++) {
@@ -106,10 +176,10 @@ static int build(Tokenizer **out, const GgufStr *strs, const float *scores, cons
         }
         total += (size_t)strs[i].len + 1;
     }
-    t->blob = alloc_array(total, 1);
-    t->off = alloc_array((size_t)n + 1, sizeof *t->off);
-    t->scores = alloc_array((size_t)n, sizeof *t->scores);
-    t->types = alloc_array((size_t)n, sizeof *t->types);
+    t->blob = tokenizer_alloc(total, 1);
+    t->off = tokenizer_alloc((size_t)n + 1, sizeof *t->off);
+    t->scores = tokenizer_alloc((size_t)n, sizeof *t->scores);
+    t->types = tokenizer_alloc((size_t)n, sizeof *t->types);
     if (!t->blob || !t->off || !t->scores || !t->types) goto oom;
     size_t pos = 0;
     for (int32_t i = 0; i < n; i++) {
@@ -123,46 +193,26 @@ static int build(Tokenizer **out, const GgufStr *strs, const float *scores, cons
             error_set(err, errlen, "the score of %s[%ld] is NaN", what, (long)i);
             goto fail;
         }
+        if (strs[i].len > t->max_piece_len) t->max_piece_len = (size_t)strs[i].len;
     }
     t->off[n] = pos;
 
-    if (unk_id < 0) {
-        unk_id = 0;
-        for (int32_t i = 0; i < n; i++) {
-            if (t->types[i] == TOKEN_TYPE_UNKNOWN) {
-                unk_id = i;
-                break;
-            }
-        }
-    }
-    t->unk_id = unk_id;
+    if (piece_table_build(t, &t->mergeable, mergeable, 0) || piece_table_build(t, &t->all, NULL, 1))
+        goto oom;
 
-    /* Byte pieces: prefer ones typed BYTE, but accept untyped vocabularies. */
-    for (int b = 0; b < 256; b++) t->byte_id[b] = -1;
-    for (int32_t i = 0; i < n; i++) {
-        int b = byte_piece_value(t, i);
-        if (b < 0) continue;
-        if (t->byte_id[b] < 0 ||
-            (t->types[t->byte_id[b]] != TOKEN_TYPE_BYTE && t->types[i] == TOKEN_TYPE_BYTE))
-            t->byte_id[b] = i;
+    /* Empty pieces can never be found in text: leave them out. */
+    t->special = tokenizer_alloc((size_t)n, sizeof *t->special);
+    SpecialKey *keys = tokenizer_alloc((size_t)n, sizeof *keys);
+    if (!t->special || !keys) {
+        free(keys);
+        goto oom;
     }
-    for (int b = 0; b < 256; b++)
-        if (t->byte_id[b] < 0) t->byte_id[b] = unk_id;
-
-    size_t cap = 16;
-    while (cap < 2 * (size_t)n) cap *= 2;
-    t->table = alloc_array(cap, sizeof *t->table);
-    if (!t->table) goto oom;
-    t->table_mask = cap - 1;
-    for (size_t i = 0; i < cap; i++) t->table[i] = -1;
-    for (int32_t id = 0; id < n; id++) {
-        if (!mergeable(t->types[id])) continue;
-        size_t len = piece_len(t, id);
-        if (lookup(t, t->blob + t->off[id], len) >= 0) continue; /* duplicate: first wins */
-        size_t i = (size_t)hash_bytes(t->blob + t->off[id], len) & t->table_mask;
-        while (t->table[i] >= 0) i = (i + 1) & t->table_mask;
-        t->table[i] = id;
-    }
+    for (int32_t i = 0; i < n; i++)
+        if (t->types[i] == TOKEN_TYPE_USER_DEFINED && tokenizer_piece_len(t, i) > 0)
+            keys[t->n_special++] = (SpecialKey){tokenizer_piece_len(t, i), i};
+    qsort(keys, t->n_special, sizeof *keys, by_length_desc);
+    for (size_t i = 0; i < t->n_special; i++) t->special[i] = keys[i].id;
+    free(keys);
     *out = t;
     return 0;
 
@@ -171,6 +221,28 @@ oom:
 fail:
     tokenizer_free(t);
     return -1;
+}
+
+/* SentencePiece's byte pieces: prefer ones typed BYTE, but accept untyped
+ * vocabularies; UNK stands in for a missing one. */
+static void find_byte_pieces(Tokenizer *t) {
+    for (int b = 0; b < 256; b++) t->byte_id[b] = -1;
+    for (int32_t i = 0; i < t->n; i++) {
+        int b = byte_piece_value(t, i);
+        if (b < 0) continue;
+        if (t->byte_id[b] < 0 ||
+            (t->types[t->byte_id[b]] != TOKEN_TYPE_BYTE && t->types[i] == TOKEN_TYPE_BYTE))
+            t->byte_id[b] = i;
+    }
+    for (int b = 0; b < 256; b++)
+        if (t->byte_id[b] < 0) t->byte_id[b] = t->unk_id;
+}
+
+/* The first UNKNOWN piece, else 0. */
+static int32_t first_unknown(const Tokenizer *t) {
+    for (int32_t i = 0; i < t->n; i++)
+        if (t->types[i] == TOKEN_TYPE_UNKNOWN) return i;
+    return 0;
 }
 
 int tokenizer_new(Tokenizer **out, const char *const *pieces, const float *scores,
@@ -186,7 +258,7 @@ int tokenizer_new(Tokenizer **out, const char *const *pieces, const float *score
                 (long)bos_id, (long)n);
         return -1;
     }
-    GgufStr *strs = alloc_array((size_t)n, sizeof *strs);
+    GgufStr *strs = tokenizer_alloc((size_t)n, sizeof *strs);
     if (!strs) {
         error_set(err, errlen, "tokenizer_new: out of memory");
         return -1;
@@ -200,10 +272,15 @@ int tokenizer_new(Tokenizer **out, const char *const *pieces, const float *score
         strs[i].ptr = pieces[i];
         strs[i].len = strlen(pieces[i]);
     }
-    int rc = build(out, strs, scores, types, n, bos_id < 0 ? -1 : bos_id, add_space_prefix, -1,
-                   "tokenizer_new: piece", err, errlen);
+    int rc = build(out, &tokenizer_kind_spm, strs, scores, types, n, "tokenizer_new: piece", err,
+                   errlen);
     free(strs);
-    return rc;
+    if (rc) return rc;
+    (*out)->bos_id = bos_id < 0 ? -1 : bos_id;
+    (*out)->add_space_prefix = add_space_prefix;
+    (*out)->unk_id = first_unknown(*out);
+    find_byte_pieces(*out);
+    return 0;
 }
 
 /* The array KEY when it has ELEM_TYPE elements, NULL when missing; -1 in *rc
@@ -246,7 +323,7 @@ static int get_opt_id(const Gguf *g, const char *key, int32_t n, int32_t *out, c
     return 0;
 }
 
-static int get_opt_bool(const Gguf *g, const char *key, int *out, char *err, size_t errlen) {
+int tokenizer_get_opt_bool(const Gguf *g, const char *key, int *out, char *err, size_t errlen) {
     if (!gguf_find_kv(g, key)) return 0;
     bool v;
     if (gguf_get_bool(g, key, &v, err, errlen)) return -1;
@@ -258,16 +335,20 @@ int tokenizer_from_gguf(Tokenizer **out, const Gguf *g, char *err, size_t errlen
     *out = NULL;
     float *scores = NULL;
     int32_t *types = NULL;
+    Tokenizer *t = NULL;
     int rc = 0;
     const char *name = gguf_name(g);
 
     const GgufStr *model = gguf_get_str(g, "tokenizer.ggml.model", err, errlen);
     if (!model) return -1;
-    if (!gguf_str_eq(*model, "llama")) {
+    const TokenizerKind *kind = NULL;
+    for (size_t k = 0; k < N_KINDS; k++)
+        if (gguf_str_eq(*model, kinds[k]->model)) kind = kinds[k];
+    if (!kind) {
         int shown = model->len > 40 ? 40 : (int)model->len;
         error_set(err, errlen,
-                "%s: tokenizer.ggml.model is \"%.*s\"; only \"llama\" (SentencePiece BPE) is "
-                "supported", name, shown, model->ptr);
+                "%s: tokenizer.ggml.model is \"%.*s\"; supported: \"llama\" (SentencePiece), "
+                "\"gpt2\" (byte-level BPE), \"bert\" (WordPiece)", name, shown, model->ptr);
         return -1;
     }
 
@@ -292,7 +373,7 @@ int tokenizer_from_gguf(Tokenizer **out, const Gguf *g, char *err, size_t errlen
                     "tokens", name, (unsigned long long)sc->arr_count, (long)n);
             return -1;
         }
-        scores = alloc_array((size_t)n, sizeof *scores);
+        scores = tokenizer_alloc((size_t)n, sizeof *scores);
         if (!scores) goto oom;
         for (int32_t i = 0; i < n; i++) {
             uint32_t u = read_le32(sc->arr_data + 4 * (size_t)i);
@@ -309,52 +390,71 @@ int tokenizer_from_gguf(Tokenizer **out, const Gguf *g, char *err, size_t errlen
                     "%ld tokens", name, (unsigned long long)ty->arr_count, (long)n);
             goto fail;
         }
-        types = alloc_array((size_t)n, sizeof *types);
+        types = tokenizer_alloc((size_t)n, sizeof *types);
         if (!types) goto oom;
         for (int32_t i = 0; i < n; i++)
             types[i] = (int32_t)read_le32(ty->arr_data + 4 * (size_t)i);
     }
 
-    int32_t bos_id = 1 < n ? 1 : -1, unk_id = -1;
-    int add_bos = 1, add_space_prefix = 1;
-    if (gguf_find_kv(g, "tokenizer.ggml.bos_token_id")) {
-        if (get_opt_id(g, "tokenizer.ggml.bos_token_id", n, &bos_id, err, errlen)) goto fail;
-    } else if (bos_id < 0) {
-        add_bos = 0; /* the default id 1 does not exist in a 1-piece vocabulary */
-    }
-    if (get_opt_bool(g, "tokenizer.ggml.add_bos_token", &add_bos, err, errlen) ||
-        get_opt_bool(g, "tokenizer.ggml.add_space_prefix", &add_space_prefix, err, errlen) ||
-        get_opt_id(g, "tokenizer.ggml.unknown_token_id", n, &unk_id, err, errlen))
-        goto fail;
-    if (add_bos && bos_id < 0) {
-        error_set(err, errlen, "%s: tokenizer.ggml.add_bos_token is set but there is no "
-                "tokenizer.ggml.bos_token_id and id 1 is outside the vocabulary", name);
-        goto fail;
-    }
-
     char what[300];
     snprintf(what, sizeof what, "%s: tokenizer.ggml.tokens", name);
-    rc = build(out, tok->arr_strs, scores, types, n, add_bos ? bos_id : -1, add_space_prefix,
-               unk_id, what, err, errlen);
+    if (build(&t, kind, tok->arr_strs, scores, types, n, what, err, errlen)) goto fail;
     free(scores);
     free(types);
-    return rc;
+    scores = NULL;
+    types = NULL;
+
+    /* llama.cpp's default ids hold only when inside the vocabulary. */
+    int32_t bos_id = kind->default_bos < n ? kind->default_bos : -1;
+    int32_t unk_id = kind->default_unk == UNK_FIRST_UNKNOWN ? first_unknown(t)
+                     : kind->default_unk < n ? kind->default_unk : -1;
+    int32_t sep_id = kind->default_sep < n ? kind->default_sep : -1;
+    int add_bos = kind->default_add_bos && bos_id >= 0, add_space_prefix = 1;
+    int bos_given = gguf_find_kv(g, "tokenizer.ggml.bos_token_id") != NULL;
+    if (get_opt_id(g, "tokenizer.ggml.bos_token_id", n, &bos_id, err, errlen) ||
+        get_opt_id(g, "tokenizer.ggml.unknown_token_id", n, &unk_id, err, errlen) ||
+        get_opt_id(g, "tokenizer.ggml.seperator_token_id", n, &sep_id, err, errlen) ||
+        tokenizer_get_opt_bool(g, "tokenizer.ggml.add_space_prefix", &add_space_prefix, err,
+                               errlen))
+        goto fail;
+    if (bos_given && kind->default_add_bos) add_bos = 1;
+    t->unk_id = unk_id;
+    t->add_space_prefix = add_space_prefix;
+    if (kind->load && kind->load(t, g, &add_bos, err, errlen)) goto fail;
+    if (kind->honours_add_bos &&
+        tokenizer_get_opt_bool(g, "tokenizer.ggml.add_bos_token", &add_bos, err, errlen))
+        goto fail;
+    if (add_bos && bos_id < 0) {
+        error_set(err, errlen, "%s: the %s tokenizer adds a BOS token but there is no "
+                "tokenizer.ggml.bos_token_id (and the default id %ld is outside the vocabulary)",
+                name, kind->model, (long)kind->default_bos);
+        goto fail;
+    }
+    t->bos_id = add_bos ? bos_id : -1;
+    t->sep_id = sep_id;
+    find_byte_pieces(t);
+    *out = t;
+    return 0;
 
 oom:
     error_set(err, errlen, "%s: out of memory reading the tokenizer", name);
 fail:
     free(scores);
     free(types);
+    tokenizer_free(t);
     return -1;
 }
 
 void tokenizer_free(Tokenizer *t) {
     if (!t) return;
+    if (t->kind && t->kind->free_impl) t->kind->free_impl(t->impl);
     free(t->blob);
     free(t->off);
     free(t->scores);
     free(t->types);
-    free(t->table);
+    free(t->mergeable.slot);
+    free(t->all.slot);
+    free(t->special);
     free(t);
 }
 
@@ -362,186 +462,133 @@ int32_t tokenizer_vocab_size(const Tokenizer *t) { return t->n; }
 
 int32_t tokenizer_bos_id(const Tokenizer *t) { return t->bos_id; }
 
+const char *tokenizer_model_name(const Tokenizer *t) { return t->kind->model; }
+
+const char *tokenizer_kind_name(const Tokenizer *t) { return t->kind->what; }
+
 const char *tokenizer_piece(const Tokenizer *t, int32_t id) {
     if (id < 0 || id >= t->n) return "";
     return t->blob + t->off[id];
 }
 
-typedef struct {
-    size_t start, len;  /* in the normalised text; len 0 once merged into its left */
-    size_t prev, next;  /* NONE at the ends */
-    int32_t id;         /* its piece, or -1 (byte fallback) */
-} Symbol;
-
-typedef struct {
-    float score;
-    int32_t id;         /* the merged piece */
-    size_t left, right; /* symbols */
-    size_t len;         /* left.len + right.len when pushed; stale when that changed */
-} Bigram;
-
-typedef struct {
-    Bigram *a;
-    size_t n, cap;
-} Heap;
-
-/* Higher score first; ties: leftmost. */
-static int bigram_before(const Bigram *x, const Bigram *y) {
-    return x->score > y->score || (x->score == y->score && x->left < y->left);
+size_t tokenizer_piece_text(const Tokenizer *t, int32_t id, char *buf, size_t cap) {
+    if (cap) buf[0] = '\0';
+    if (id < 0 || id >= t->n) return 0;
+    int32_t type = t->types[id];
+    if (type == TOKEN_TYPE_CONTROL || type == TOKEN_TYPE_UNKNOWN || type == TOKEN_TYPE_USER_DEFINED)
+        return tokenizer_put(buf, cap, 0, t->blob + t->off[id], tokenizer_piece_len(t, id));
+    return t->kind->piece_text(t, id, buf, cap);
 }
 
-static int heap_push(Heap *h, Bigram b) {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 64;
-        if (cap > SIZE_MAX / sizeof *h->a) return -1;
-        Bigram *a = realloc(h->a, cap * sizeof *a);
+/* A stretch of the text: raw [start, end), or the user-defined piece ID. */
+typedef struct {
+    int32_t id; /* -1: raw text */
+    size_t start, end;
+} Fragment;
+
+typedef struct {
+    Fragment *a;
+    size_t n, cap;
+} FragList;
+
+static int frag_push(FragList *l, Fragment f) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        if (cap > SIZE_MAX / sizeof *l->a) return -1;
+        Fragment *a = realloc(l->a, cap * sizeof *a);
         if (!a) return -1;
-        h->a = a;
-        h->cap = cap;
+        l->a = a;
+        l->cap = cap;
     }
-    size_t i = h->n++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!bigram_before(&b, &h->a[parent])) break;
-        h->a[i] = h->a[parent];
-        i = parent;
-    }
-    h->a[i] = b;
+    l->a[l->n++] = f;
     return 0;
 }
 
-static Bigram heap_pop(Heap *h) {
-    Bigram top = h->a[0], last = h->a[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n) break;
-        if (c + 1 < h->n && bigram_before(&h->a[c + 1], &h->a[c])) c++;
-        if (!bigram_before(&h->a[c], &last)) break;
-        h->a[i] = h->a[c];
-        i = c;
+/* The first H in [from, to - plen] with TEXT[H, H + PLEN) == P, or SIZE_MAX. */
+static size_t find_bytes(const char *text, size_t from, size_t to, const char *p, size_t plen) {
+    for (size_t h = from; to - h >= plen; h++) {
+        const char *c = memchr(text + h, p[0], to - h - plen + 1);
+        if (!c) break;
+        h = (size_t)(c - text);
+        if (memcmp(c, p, plen) == 0) return h;
     }
-    if (h->n) h->a[i] = last;
-    return top;
+    return SIZE_MAX;
 }
 
-/* Push the bigram (L, R) when their concatenation is a mergeable piece. */
-static int try_bigram(const Tokenizer *t, const char *norm, const Symbol *sym, Heap *h, size_t l,
-                      size_t r) {
-    if (l == NONE || r == NONE) return 0;
-    size_t len = sym[l].len + sym[r].len;
-    int32_t id = lookup(t, norm + sym[l].start, len);
-    if (id < 0) return 0;
-    Bigram b = {t->scores[id], id, l, r, len};
-    return heap_push(h, b);
+/* The text cut around every user-defined piece, longest piece first. */
+static int split_special(const Tokenizer *t, const char *text, size_t len, FragList *frags) {
+    if (frag_push(frags, (Fragment){-1, 0, len})) return -1;
+    FragList next = {0};
+    for (size_t s = 0; s < t->n_special; s++) {
+        int32_t id = t->special[s];
+        const char *p = t->blob + t->off[id];
+        size_t plen = tokenizer_piece_len(t, id);
+        next.n = 0;
+        for (size_t f = 0; f < frags->n; f++) {
+            Fragment fr = frags->a[f];
+            if (fr.id >= 0) {
+                if (frag_push(&next, fr)) goto oom;
+                continue;
+            }
+            size_t at = fr.start;
+            while (fr.end - at >= plen) {
+                size_t h = find_bytes(text, at, fr.end, p, plen);
+                if (h == SIZE_MAX) break;
+                if (h > at && frag_push(&next, (Fragment){-1, at, h})) goto oom;
+                if (frag_push(&next, (Fragment){id, h, h + plen})) goto oom;
+                at = h + plen;
+            }
+            if (at < fr.end && frag_push(&next, (Fragment){-1, at, fr.end})) goto oom;
+        }
+        FragList swap = *frags;
+        *frags = next;
+        next = swap;
+    }
+    free(next.a);
+    return 0;
+oom:
+    free(next.a);
+    return -1;
 }
 
 int tokenizer_encode(const Tokenizer *t, const char *text, size_t len, size_t max_tokens,
                      Token **out, size_t *n_out, char *err, size_t errlen) {
     *out = NULL;
     *n_out = 0;
-    char *norm = NULL;
-    size_t *off = NULL;
-    Symbol *sym = NULL;
-    Heap heap = {0};
-    Token *toks = NULL;
-    int add_bos = t->bos_id >= 0;
+    FragList frags = {0};
+    TokenList toks = {0};
 
-    /* Normalise.  off[k] is the original offset where normalised byte k
-     * starts; a token over normalised [a, b) covers original [off[a], off[b]).
-     * A "▁" from a space at i has offsets i, i+1, i+1 so that it covers [i, i+1)
-     * as a whole and its byte-fallback tokens tile it; the prefix covers [0, 0). */
-    size_t prefix = len > 0 && t->add_space_prefix ? 3 : 0;
-    size_t spaces = 0;
-    for (size_t i = 0; i < len; i++) spaces += text[i] == ' ';
-    if (len > (SIZE_MAX - 4) / 3) goto oom;
-    size_t nlen = prefix + len + 2 * spaces;
-    norm = alloc_array(nlen, 1);
-    off = alloc_array(nlen + 1, sizeof *off);
-    sym = alloc_array(nlen, sizeof *sym);
-    if (!norm || !off || !sym) goto oom;
-    size_t k = 0;
-    if (prefix) {
-        memcpy(norm, "\xE2\x96\x81", 3);
-        off[0] = off[1] = off[2] = 0;
-        k = 3;
-    }
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] == ' ') {
-            memcpy(norm + k, "\xE2\x96\x81", 3);
-            off[k] = i;
-            off[k + 1] = off[k + 2] = i + 1;
-            k += 3;
-        } else {
-            norm[k] = text[i];
-            off[k++] = i;
+    if (t->bos_id >= 0 && toklist_push(&toks, t->bos_id, 0, 0)) goto oom;
+    if (len > 0 && split_special(t, text, len, &frags)) goto oom;
+    int after_special = 1;
+    for (size_t f = 0; f < frags.n; f++) {
+        Fragment fr = frags.a[f];
+        if (fr.id >= 0) {
+            if (toklist_push(&toks, fr.id, fr.start, fr.end)) goto oom;
+            after_special = 1;
+            continue;
         }
+        if (t->kind->encode(t, text, fr.start, fr.end, after_special, &toks, err, errlen))
+            goto fail;
+        after_special = 0;
     }
-    off[nlen] = len;
-
-    /* Split into characters and seed the heap with every mergeable pair. */
-    size_t nsym = 0;
-    for (size_t p = 0; p < nlen;) {
-        size_t cl = utf8_char_len(norm + p, nlen - p);
-        sym[nsym] = (Symbol){p, cl, nsym ? nsym - 1 : NONE, NONE, lookup(t, norm + p, cl)};
-        if (nsym) sym[nsym - 1].next = nsym;
-        nsym++;
-        p += cl;
-    }
-    for (size_t i = 0; i + 1 < nsym; i++)
-        if (try_bigram(t, norm, sym, &heap, i, i + 1)) goto oom;
-
-    while (heap.n) {
-        Bigram b = heap_pop(&heap);
-        Symbol *l = &sym[b.left], *r = &sym[b.right];
-        if (l->len == 0 || r->len == 0 || l->next != b.right || l->len + r->len != b.len)
-            continue; /* stale */
-        l->len += r->len;
-        l->id = b.id;
-        l->next = r->next;
-        if (r->next != NONE) sym[r->next].prev = b.left;
-        r->len = 0;
-        if (try_bigram(t, norm, sym, &heap, l->prev, b.left) ||
-            try_bigram(t, norm, sym, &heap, b.left, l->next))
-            goto oom;
-    }
-
-    /* Count, check the limit, then emit. Symbol 0 is never merged away. */
-    size_t count = add_bos ? 1 : 0;
-    for (size_t s = nsym ? 0 : NONE; s != NONE; s = sym[s].next)
-        count += sym[s].id >= 0 ? 1 : sym[s].len;
-    if (max_tokens && count > max_tokens) {
-        error_set(err, errlen, "text is %zu tokens, more than the limit of %zu", count, max_tokens);
+    if (t->sep_id >= 0 && toklist_push(&toks, t->sep_id, len, len)) goto oom;
+    if (max_tokens && toks.n > max_tokens) {
+        error_set(err, errlen, "text is %zu tokens, more than the limit of %zu", toks.n,
+                max_tokens);
         goto fail;
     }
-    toks = alloc_array(count, sizeof *toks);
-    if (!toks) goto oom;
-    size_t n = 0;
-    if (add_bos) toks[n++] = (Token){t->bos_id, 0, 0};
-    for (size_t s = nsym ? 0 : NONE; s != NONE; s = sym[s].next) {
-        size_t a = sym[s].start, e = a + sym[s].len;
-        if (sym[s].id >= 0) {
-            toks[n++] = (Token){sym[s].id, off[a], off[e]};
-        } else {
-            for (size_t q = a; q < e; q++)
-                toks[n++] = (Token){t->byte_id[(unsigned char)norm[q]], off[q], off[q + 1]};
-        }
-    }
-    free(norm);
-    free(off);
-    free(sym);
-    free(heap.a);
-    *out = toks;
-    *n_out = n;
+    free(frags.a);
+    if (!toks.a && toklist_push(&toks, 0, 0, 0) == 0) toks.n = 0; /* never hand out NULL */
+    if (!toks.a) goto oom;
+    *out = toks.a;
+    *n_out = toks.n;
     return 0;
 
 oom:
     error_set(err, errlen, "out of memory tokenizing %zu bytes of text", len);
 fail:
-    free(norm);
-    free(off);
-    free(sym);
-    free(heap.a);
-    free(toks);
+    free(frags.a);
+    free(toks.a);
     return -1;
 }

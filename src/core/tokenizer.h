@@ -1,16 +1,26 @@
 /*
- * tokenizer.h - GGUF's `llama` tokenizer: SentencePiece-style BPE.
- *
- * The text gets one leading U+2581 ("▁") and every space becomes "▁"; no other
- * normalisation.  The text is split into UTF-8 characters, adjacent symbols are
- * merged best score first (ties: leftmost) while the merged string is a piece of
- * the vocabulary, and characters without a piece fall back to <0xXX> byte
- * tokens.  Invalid UTF-8 bytes are single-byte symbols, so they become byte
- * tokens too: every input is tokenizable and never crashes.
+ * tokenizer.h - text to token ids as llama.cpp does it, for the tokenizers
+ * GGUF files name in tokenizer.ggml.model:
+ *   "llama"  SentencePiece BPE (tokenizer_spm.c): one leading "▁", spaces
+ *            become "▁", pieces merged best score first, <0xXX> byte
+ *            fallback;
+ *   "gpt2"   byte-level BPE (tokenizer_bpe.c): the text is split by the
+ *            pre-tokenizer regexes of tokenizer.ggml.pre, each byte becomes a
+ *            printable character ("Ġ" for a space, "Ċ" for a newline), and
+ *            tokenizer.ggml.merges are applied lowest rank first;
+ *   "bert"   WordPiece (tokenizer_wpm.c): lower-cased, accents stripped,
+ *            split at spaces and punctuation, longest piece first; [CLS]
+ *            before and [SEP] after.
+ * Every input is tokenizable (any bytes, invalid UTF-8 included) and never
+ * crashes; user-defined pieces in the text are tokens of their own, control
+ * pieces (<s>, <|endoftext|>, [CLS]) are not recognised in the text.
  *
  * Each token carries the byte span [start, end) of the original text it covers,
- * so a UI can map tokens back onto what the user typed.  The inserted "▁" and
- * BOS cover empty spans.
+ * so a UI can map tokens back onto what the user typed.  Inserted pieces
+ * (SentencePiece's leading "▁", BOS, [SEP]) cover empty spans.  The spans of
+ * SentencePiece and byte-level BPE tile the text (a byte read as U+FFFD is
+ * covered by the first of its three byte tokens, the other two are empty);
+ * WordPiece drops spaces and control characters, so its spans leave gaps.
  *
  * The Tokenizer copies what it needs from the Gguf; the Gguf may be closed after.
  */
@@ -39,9 +49,10 @@ typedef struct {
 
 typedef struct Tokenizer Tokenizer;
 
-/* Build from tokenizer.ggml.* keys; refuses models other than "llama". */
+/* Build from tokenizer.ggml.* keys; refuses a tokenizer.ggml.model (or a
+ * tokenizer.ggml.pre) it does not know, naming it. */
 int tokenizer_from_gguf(Tokenizer **out, const Gguf *g, char *err, size_t errlen);
-/* Build from arrays (tests): N pieces as NUL-terminated UTF-8, their scores and
+/* A SentencePiece tokenizer from arrays (tests): N pieces as NUL-terminated UTF-8, their scores and
  * types.  BOS_ID < 0 means no BOS is prepended. */
 int tokenizer_new(Tokenizer **out, const char *const *pieces, const float *scores,
                   const int32_t *types, int32_t n, int32_t bos_id, int add_space_prefix,
@@ -50,8 +61,22 @@ void tokenizer_free(Tokenizer *t); /* NULL is fine */
 
 int32_t tokenizer_vocab_size(const Tokenizer *t);
 int32_t tokenizer_bos_id(const Tokenizer *t);
-/* The vocabulary string of ID (e.g. "▁cat", "<0xC3>"); "" when out of range. */
+/* tokenizer.ggml.model of this tokenizer: "llama", "gpt2" or "bert". */
+const char *tokenizer_model_name(const Tokenizer *t);
+/* What kind it is, for people: "SentencePiece BPE", "byte-level BPE", "WordPiece". */
+const char *tokenizer_kind_name(const Tokenizer *t);
+/* The vocabulary string of ID (e.g. "▁cat", "<0xC3>", "Ġcat", "##ing");
+ * "" when out of range. */
 const char *tokenizer_piece(const Tokenizer *t, int32_t id);
+/* The text ID stands for, for display: SentencePiece "▁" becomes a space and
+ * <0xXX> its byte; byte-level BPE pieces are decoded to their bytes ("Ġcat"
+ * -> " cat", "Ċ" -> "\n"); WordPiece's word-start "▁" becomes a space and a
+ * continuation is the bare text; control, unknown and user-defined pieces
+ * are shown as they are.  The bytes need not be valid UTF-8 (a byte token is
+ * one byte of a character).  Writes at most CAP - 1 bytes and a NUL into BUF
+ * (when CAP > 0) and returns the length the whole text needs, like
+ * snprintf; 0 for an id out of range. */
+size_t tokenizer_piece_text(const Tokenizer *t, int32_t id, char *buf, size_t cap);
 
 /* Tokenize LEN bytes of TEXT (need not be NUL-terminated or valid UTF-8).
  * On success *out is a malloc'd array of *n_out tokens (BOS first when the

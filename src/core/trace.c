@@ -23,6 +23,7 @@ AttentionTrace *trace_new(int n_tokens, int n_layers, int n_heads, int n_kv_head
     if (!t) return NULL;
     size_t n = (size_t)n_tokens, L = (size_t)n_layers;
     t->refs = 1;
+    t->causal = true; /* forward_run sets the model's */
     t->n_tokens = n_tokens;
     t->n_layers = n_layers;
     t->n_heads = n_heads;
@@ -112,5 +113,7 @@ void trace_row(const AttentionTrace *t, int layer, int head, int query, Attentio
     size_t q_stride = (size_t)t->n_heads * hd, kv_stride = (size_t)t->n_kv_heads * hd;
     const float *q = t->q + (size_t)layer * n * q_stride + (size_t)query * q_stride + head * hd;
     const float *k = t->k + (size_t)layer * n * kv_stride + (size_t)trace_kv_head(t, head) * hd;
-    attention_row(q, k, kv_stride, t->n_tokens, t->head_dim, t->scale, true, query, row);
+    attention_row(q, k, kv_stride, t->n_tokens, t->head_dim, t->scale, t->causal, query, row);
 }
+
+bool trace_masked(const AttentionTrace *t, int i, int j) { return t->causal && j > i; }

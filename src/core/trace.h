@@ -12,6 +12,7 @@
 #ifndef ATTNSCOPE_TRACE_H
 #define ATTNSCOPE_TRACE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "attention.h"
@@ -24,6 +25,7 @@ typedef struct {
     int head_dim;
     int vocab;
     float scale;        /* 1/sqrt(head_dim) */
+    bool causal;        /* query i saw keys 0..i only; else every key (bert) */
     float *attn;        /* (layer, head, query, key) softmax probabilities */
     float *q;           /* (layer, token, n_heads*head_dim), after RoPE */
     float *k;           /* (layer, token, n_kv_heads*head_dim), after RoPE */
@@ -68,6 +70,10 @@ int trace_same_ablation(const AttentionTrace *t, const unsigned char *ablate);
  * n_layers when they agree everywhere: layers below it compute the same
  * from the same tokens. */
 int trace_first_ablation_change(const AttentionTrace *t, const unsigned char *ablate);
+
+/* Whether key J was hidden from query I (causal and J > I): the views ask
+ * this rather than assume a triangle. */
+bool trace_masked(const AttentionTrace *t, int i, int j);
 
 /* The (n, n) matrix of one head. */
 float *trace_attn(const AttentionTrace *t, int layer, int head);

@@ -1,11 +1,12 @@
 /*
- * mkmodel.c - write a `llama` GGUF model with random weights, for speed and
- * memory measurements on real-size shapes (speed does not depend on the
- * values).  Its tokenizer has the byte pieces, "▁" + every lower-case letter
+ * mkmodel.c - write a GGUF model with random weights, for speed and memory
+ * measurements on real-size shapes (speed does not depend on the values) and,
+ * with ARCH, a model of any row of the architecture table (src/core/arch.h)
+ * for the reference checks (tests/test_arch_reference.sh).  Its tokenizer has the byte pieces, "▁" + every lower-case letter
  * and two-letter pair, and filler pieces up to the vocabulary size, so any
  * text of N short words makes about 2N tokens.
  *
- *   mkmodel SHAPE TYPE OUT.gguf
+ *   mkmodel SHAPE TYPE OUT.gguf [ARCH]
  *     SHAPE  s15M  (width 288, 6 layers, 6 heads, ffn 768, vocab 32000, context 256)
  *            s110M (width 768, 12 layers, 12 heads, ffn 2048, vocab 32000, context 1024)
  *            tiny  (width 64, 2 layers, 4 heads, ffn 128, vocab 512, context 128)
@@ -20,6 +21,15 @@
  *            logits against llama.cpp, write f32 and quantize with llama.cpp.
  *            The k-quants and IQ4_XS need a shape whose rows are multiples of
  *            256 (q256); norms stay F32 whatever the type.
+ *     ARCH   a row of arch.h (llama, qwen2, qwen3, gpt2, bert, phi3, gemma):
+ *            the tensors arch_tensors() lists for it, the optional ones too
+ *            (but no output.weight for a row whose converter ties it), with
+ *            random norm scales and biases so that a step left out shows;
+ *            grouped-query attention (kv heads = heads/2) for qwen2, qwen3,
+ *            gemma; half-rotary RoPE for phi3; bert is bidirectional, with 2
+ *            token types.  Without ARCH: the `llama` model as it always was,
+ *            byte for byte.  The tokenizer is the same toy SentencePiece one
+ *            for every row.
  */
 #include <ctype.h>
 #include <math.h>
@@ -27,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch.h"
 #include "gguf_writer.h"
 #include "tokenizer.h"
 
@@ -86,8 +97,15 @@ static void tensor(GgufWriter *w, const char *name, int d0, int d1, GgmlType typ
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: mkmodel s15M|s110M|tiny|q256 f32|f16|bf16|q8_0|q4_0|...|iq4_xs OUT.gguf\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: mkmodel s15M|s110M|tiny|q256 f32|f16|bf16|q8_0|q4_0|...|iq4_xs OUT.gguf [ARCH]\n");
+        return 2;
+    }
+    const Arch *arch = argc == 5 ? arch_find(argv[4], strlen(argv[4])) : NULL;
+    if (argc == 5 && !arch) {
+        fprintf(stderr, "mkmodel: unknown architecture '%s'; known:", argv[4]);
+        for (size_t i = 0; i < arch_count(); i++) fprintf(stderr, " %s", arch_at(i)->name);
+        fputc('\n', stderr);
         return 2;
     }
     const Shape *s = NULL;
@@ -149,8 +167,40 @@ int main(int argc, char **argv)
     }
 
     GgufWriter *w = gw_new(3);
-    gw_add_llama_keys(w, NULL, s->name, s->layers, s->dim, s->ffn, s->heads, s->heads, s->ctx,
-                      s->dim / s->heads);
+    int kv_heads = s->heads, hd = s->dim / s->heads, rope_dim = hd;
+    if (arch) {
+        const Arch *a = arch;
+        char key[96];
+#define KEY(suffix) (arch_key(a, (suffix), key, sizeof key), key)
+        if (strcmp(a->name, "qwen2") == 0 || strcmp(a->name, "qwen3") == 0 ||
+            strcmp(a->name, "gemma") == 0)
+            kv_heads = s->heads / 2;
+        if (arch_has(a, ARCH_PARTIAL_ROPE)) rope_dim = hd / 2;
+        gw_add_str(w, "general.architecture", a->name);
+        gw_add_str(w, "general.name", s->name);
+        gw_add_u32(w, KEY("block_count"), (uint32_t)s->layers);
+        gw_add_u32(w, KEY("embedding_length"), (uint32_t)s->dim);
+        gw_add_u32(w, KEY("feed_forward_length"), (uint32_t)s->ffn);
+        gw_add_u32(w, KEY("attention.head_count"), (uint32_t)s->heads);
+        gw_add_u32(w, KEY("attention.head_count_kv"), (uint32_t)kv_heads);
+        gw_add_u32(w, KEY("context_length"), (uint32_t)s->ctx);
+        if (a->pos == ARCH_POS_ROPE || a->pos == ARCH_POS_ROPE_NEOX) {
+            gw_add_u32(w, KEY("rope.dimension_count"), (uint32_t)rope_dim);
+            gw_add_f32(w, KEY("rope.freq_base"), 10000.0f);
+        }
+        gw_add_f32(w, KEY(a->norm == ARCH_NORM_RMS ? "attention.layer_norm_rms_epsilon"
+                                                   : "attention.layer_norm_epsilon"),
+                   1e-5f);
+        if (!arch_has(a, ARCH_CAUSAL)) {
+            gw_add_bool(w, KEY("attention.causal"), false);
+            gw_add_u32(w, KEY("pooling_type"), 0); /* none: an embedding per token */
+        }
+        if (arch_has(a, ARCH_TOKEN_TYPES)) gw_add_u32(w, "tokenizer.ggml.token_type_count", 2);
+#undef KEY
+    } else {
+        gw_add_llama_keys(w, NULL, s->name, s->layers, s->dim, s->ffn, s->heads, s->heads,
+                          s->ctx, s->dim / s->heads);
+    }
     gw_add_str(w, "general.description", "random weights, for speed measurements only");
     for (size_t i = 0; i < sizeof file_types / sizeof file_types[0]; i++)
         if (file_types[i].type == type) gw_add_u32(w, "general.file_type", file_types[i].ftype);
@@ -168,6 +218,43 @@ int main(int argc, char **argv)
     float a = 1.5f / sqrtf((float)s->dim), aqk = 2.5f / sqrtf((float)s->dim),
           af = 1.5f / sqrtf((float)s->ffn);
     int d = s->dim;
+    if (arch) {
+        ArchShape sh = {s->layers, d, s->heads, kv_heads, hd, s->ffn, s->vocab, s->ctx, 2};
+        size_t nt = arch_tensors(arch, &sh, NULL, 0);
+        ArchTensor *list = malloc(nt * sizeof *list);
+        if (!list) {
+            fprintf(stderr, "mkmodel: out of memory\n");
+            return 1;
+        }
+        arch_tensors(arch, &sh, list, nt);
+        for (size_t i = 0; i < nt; i++) {
+            const ArchTensor *t = &list[i];
+            if (t->weight == ARCH_W_OUTPUT && arch_has(arch, ARCH_TIED_OUTPUT)) continue;
+            float amp = a;
+            switch (t->weight) {
+            case ARCH_W_TOK_EMBD: amp = 1.0f; break;
+            case ARCH_W_POS_EMBD: case ARCH_W_TYPE_EMBD: amp = 0.5f; break;
+            case ARCH_W_Q: case ARCH_W_K: case ARCH_W_QKV: amp = aqk; break;
+            case ARCH_W_DOWN: amp = af; break;
+            default: break;
+            }
+            if (t->init == ARCH_INIT_MATRIX) {
+                tensor(w, t->name, (int)t->d0, (int)t->d1, type, amp);
+            } else { /* scales near 1, small shifts: random, so that each counts */
+                float *v = malloc(t->d0 * sizeof *v);
+                if (!v) {
+                    fprintf(stderr, "mkmodel: out of memory\n");
+                    return 1;
+                }
+                for (uint64_t k = 0; k < t->d0; k++)
+                    v[k] = t->init == ARCH_INIT_SCALE ? 1.0f + 0.3f * frand() : 0.2f * frand();
+                uint64_t dims[1] = {t->d0};
+                gw_add_tensor(w, t->name, 1, dims, GGML_TYPE_F32, v);
+                free(v);
+            }
+        }
+        free(list);
+    } else {
     tensor(w, "token_embd.weight", d, s->vocab, type, 1.0f);
     for (int l = 0; l < s->layers; l++) {
         char name[64];
@@ -185,6 +272,7 @@ int main(int argc, char **argv)
 #undef T
     }
     tensor(w, "output_norm.weight", d, 0, type, 0);
+    }
     int rc = gw_write_file(w, argv[3]);
     if (rc) perror(argv[3]);
     gw_free(w);

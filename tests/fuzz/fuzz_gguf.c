@@ -112,14 +112,14 @@ static void walk_kvs(const Gguf *g)
     FUZZ_CHECK(gguf_kv_at(g, gguf_kv_count(g)) == NULL, "gguf_kv_at past the end");
 }
 
+/* Bytes of T from the type table, or UINT64_MAX when its type has no row,
+ * is not whole blocks or overflows (the reader must have refused those). */
 static uint64_t expected_bytes(const GgufTensor *t)
 {
-    switch (t->type) {
-    case GGML_TYPE_F32: return t->n_elements * 4;
-    case GGML_TYPE_F16: case GGML_TYPE_BF16: return t->n_elements * 2;
-    case GGML_TYPE_Q8_0: return t->n_elements / GGML_Q8_0_BLOCK * (2 + GGML_Q8_0_BLOCK);
-    }
-    return UINT64_MAX;
+    const GgmlTypeTraits *tr = ggml_type_find((uint32_t)t->type);
+    uint64_t bytes;
+    if (!tr || ggml_type_bytes(tr, t->n_elements, &bytes)) return UINT64_MAX;
+    return bytes;
 }
 
 static void walk_tensors(const Gguf *g)
@@ -142,8 +142,13 @@ static void walk_tensors(const Gguf *g)
         }
         FUZZ_CHECK(n == t->n_elements, "n_elements %llu, dims give %llu",
                    (unsigned long long)t->n_elements, (unsigned long long)n);
-        FUZZ_CHECK(t->type != GGML_TYPE_Q8_0 || t->dims[0] % GGML_Q8_0_BLOCK == 0,
-                   "Q8_0 with dims[0] %llu", (unsigned long long)t->dims[0]);
+        const GgmlTypeTraits *tr = ggml_type_find((uint32_t)t->type);
+        FUZZ_CHECK(tr != NULL && t->traits == tr, "type %u (%s) opened without its table row",
+                   (unsigned)t->type, ggml_type_name((uint32_t)t->type));
+        uint64_t be = tr->block_elems;
+        /* ggml quantizes rows: a row (dims[0]) is whole blocks. */
+        FUZZ_CHECK(t->dims[0] % be == 0, "%s with dims[0] %llu", tr->name,
+                   (unsigned long long)t->dims[0]);
         FUZZ_CHECK(t->n_bytes == expected_bytes(t), "n_bytes %llu for %llu elements of %s",
                    (unsigned long long)t->n_bytes, (unsigned long long)t->n_elements,
                    ggml_type_name(t->type));
@@ -157,21 +162,27 @@ static void walk_tensors(const Gguf *g)
         /* Convert what the budget allows, in two pieces when it can, so
          * ranges that do not start at 0 are exercised too. */
         uint64_t count = t->n_elements < budget ? t->n_elements : budget;
-        if (t->type == GGML_TYPE_Q8_0) count -= count % GGML_Q8_0_BLOCK;
+        count -= count % be;
         budget -= count;
         if (count == 0) continue;
         float *nb = realloc(buf, (size_t)count * sizeof *buf);
         if (!nb) break;
         buf = nb;
         uint64_t half = count / 2;
-        if (t->type == GGML_TYPE_Q8_0) half -= half % GGML_Q8_0_BLOCK;
+        half -= half % be;
         int rc = gguf_tensor_to_f32(t, 0, half, buf, err, sizeof err);
         FUZZ_CHECK(rc == 0, "converting the first %llu elements: %s", (unsigned long long)half,
                    err);
         rc = gguf_tensor_to_f32(t, half, count - half, buf + half, err, sizeof err);
         FUZZ_CHECK(rc == 0, "converting %llu..+%llu: %s", (unsigned long long)half,
                    (unsigned long long)(count - half), err);
-        /* Out of range must be refused, not read. */
+        /* Out of range, or cutting a block, must be refused, not read. */
+        if (be > 1) {
+            FUZZ_CHECK(gguf_tensor_to_f32(t, be / 2, be, buf, err, sizeof err) != 0,
+                       "%s: a range starting inside a block was converted", tr->name);
+            FUZZ_CHECK(gguf_tensor_to_f32(t, 0, be - 1, buf, err, sizeof err) != 0,
+                       "%s: a range ending inside a block was converted", tr->name);
+        }
         FUZZ_CHECK(gguf_tensor_to_f32(t, t->n_elements, 1, buf, err, sizeof err) != 0,
                    "a conversion past the end succeeded");
         FUZZ_CHECK(gguf_tensor_to_f32(t, UINT64_MAX, 2, buf, err, sizeof err) != 0,

@@ -3,17 +3,20 @@
 # the seed corpora.  Sourced; expects FUZZ_SRCDIR (the top of the source
 # tree) and FUZZ_OUT (where to build) to be set.
 
-FUZZ_HARNESSES="fuzz_gguf fuzz_tokenizer fuzz_config fuzz_keys"
+FUZZ_HARNESSES="fuzz_gguf fuzz_dequant fuzz_tokenizer fuzz_config fuzz_keys"
 FUZZ_CC=${FUZZ_CC:-clang}
 
-CORE_ALL="error utf8 ggml_type gguf tokenizer model attention trace forward run importance induction flow analysis lesson"
+# The tokenizer is a module and its kinds (tokenizer_*.c).
+TOKENIZER="tokenizer tokenizer_spm tokenizer_bpe tokenizer_wpm tokenizer_wpm_tables"
+CORE_ALL="error utf8 ggml_type gguf $TOKENIZER arch model attention trace forward run importance induction flow analysis lesson"
 UI_ALL="keymap app_state scene worker ui_text"
 
 # Sources of each harness: core modules, then ui modules.
 fuzz_core_of() {
     case $1 in
     fuzz_gguf) echo "$CORE_ALL" ;;
-    fuzz_tokenizer) echo "error utf8 ggml_type gguf tokenizer" ;;
+    fuzz_dequant) echo "error utf8 ggml_type gguf $TOKENIZER arch model" ;;
+    fuzz_tokenizer) echo "error utf8 ggml_type gguf $TOKENIZER" ;;
     fuzz_config) echo "error utf8 config" ;;
     fuzz_keys) echo "$CORE_ALL" ;;
     esac
@@ -21,6 +24,12 @@ fuzz_core_of() {
 fuzz_ui_of() {
     case $1 in
     fuzz_keys) echo "$UI_ALL" ;;
+    esac
+}
+# Test helpers a harness links from tests/ (fuzz_dequant builds its GGUF files).
+fuzz_tests_of() {
+    case $1 in
+    fuzz_dequant) echo "gguf_writer" ;;
     esac
 }
 
@@ -43,6 +52,7 @@ fuzz_libs_setup() {
         INI_CFLAGS=-I/usr/include/iniparser
         INI_LIBS=-liniparser
     fi
+    PCRE2_LIBS=$(pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
 }
 
 # fuzz_probe SANITIZERS: can clang build and run a program with them?
@@ -107,6 +117,10 @@ fuzz_build() {
                 "-D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600 -pthread" || return 1
             objs="$objs $outdir/obj/ui_$m.o"
         done
+        for m in $(fuzz_tests_of "$h"); do
+            compile "$src/tests/$m.c" "$outdir/obj/$m.o" "-D_DEFAULT_SOURCE" || return 1
+            objs="$objs $outdir/obj/$m.o"
+        done
         compile "$src/tests/fuzz/$h.c" "$outdir/obj/$h.o" \
             "-D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600 -pthread" || return 1
         objs="$objs $outdir/obj/$h.o"
@@ -117,18 +131,21 @@ fuzz_build() {
         fi
         # shellcheck disable=SC2086
         nice -n 10 "$FUZZ_CC" -fsanitize=$link_san -pthread $objs -o "$outdir/$h" \
-            $BLAS_LIBS $INI_LIBS -lm || return 1
+            $BLAS_LIBS $INI_LIBS $PCRE2_LIBS -lm || return 1
     done
     # The seed writer: a plain program, with the sanitizers to catch its own slips.
     for m in error utf8 ggml_type gguf; do
         compile "$src/src/core/$m.c" "$outdir/obj/core_$m.o" "-D_DEFAULT_SOURCE" || return 1
     done
     compile "$src/tests/gguf_writer.c" "$outdir/obj/gguf_writer.o" "-D_DEFAULT_SOURCE" || return 1
-    compile "$src/tests/fuzz/seed_gguf.c" "$outdir/obj/seed_gguf.o" "-D_DEFAULT_SOURCE" || return 1
-    # shellcheck disable=SC2086
-    nice -n 10 "$FUZZ_CC" -fsanitize=address,undefined "$outdir/obj/seed_gguf.o" \
-        "$outdir/obj/gguf_writer.o" "$outdir/obj/core_error.o" "$outdir/obj/core_utf8.o" \
-        "$outdir/obj/core_ggml_type.o" "$outdir/obj/core_gguf.o" -o "$outdir/seed_gguf" -lm || return 1
+    for seed in seed_gguf seed_dequant; do
+        compile "$src/tests/fuzz/$seed.c" "$outdir/obj/$seed.o" "-D_DEFAULT_SOURCE" || return 1
+        # shellcheck disable=SC2086
+        nice -n 10 "$FUZZ_CC" -fsanitize=address,undefined "$outdir/obj/$seed.o" \
+            "$outdir/obj/gguf_writer.o" "$outdir/obj/core_error.o" "$outdir/obj/core_utf8.o" \
+            "$outdir/obj/core_ggml_type.o" "$outdir/obj/core_gguf.o" -o "$outdir/$seed" -lm ||
+            return 1
+    done
 }
 
 # Where ../shared is: $ATTNSCOPE_SHARED, else beside the source tree.
@@ -170,6 +187,9 @@ fuzz_seeds() {
         cp "$shared/models/ref260K.gguf" "$seeds/fuzz_gguf/ref260K.gguf"
         chmod u+w "$seeds/fuzz_gguf/ref260K.gguf"
     fi
+
+    # Dequantizers: one block of each type, and blocks with inf and NaN scales.
+    ASAN_OPTIONS=detect_leaks=0 "$bin/seed_dequant" "$seeds/fuzz_dequant" || return 1
 
     # Tokenizer: the golden sentences, a slice of the corpus, edge cases.
     t=$seeds/fuzz_tokenizer

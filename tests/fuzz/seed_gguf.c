@@ -5,10 +5,12 @@
  *
  *   seed_gguf DIR
  *
- * Models: every weight type (F32, F16, BF16, Q8_0), GGUF v2 and v3, tied and
- * untied output, grouped-query heads, partial rotary dimensions, alignments
- * 1 and 64, tokenizer options.  Plain files: every metadata type and array,
- * tensors of 1 to 4 dimensions, and the empty file.
+ * Models: every weight type of ggml_type.h's table (the k-quants and IQ4_XS
+ * in ffn_down, whose rows are 256 wide, beside a 32-element block type, as
+ * llama.cpp mixes them), GGUF v2 and v3, tied and untied output,
+ * grouped-query heads, partial rotary dimensions, alignments 1 and 64,
+ * tokenizer options.  Plain files: every metadata type and array, tensors of
+ * every type and of 1 to 4 dimensions, and the empty file.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@ typedef struct {
     uint32_t version;
     int layers, heads, kv_heads, dim, ffn, ctx, rope_dim;
     GgmlType wtype;
+    GgmlType down;       /* ffn_down's type (0: wtype) */
     int tied;
     uint32_t alignment;  /* 0: the default */
     int tokenizer_opts;  /* write add_bos/add_space_prefix/unknown_token_id */
@@ -38,11 +41,23 @@ static const char *const base_pieces[] = {
 };
 #define N_BASE (int)(sizeof base_pieces / sizeof base_pieces[0])
 
+/* F32, F16, BF16, Q8_0: random values, converted; other block types:
+ * random blocks of about the same spread (gw_random_blocks). */
 static void tensor(GgufWriter *w, const char *name, uint64_t d0, uint64_t d1, GgmlType type,
                    float amp)
 {
     uint64_t dims[2] = {d0, d1 ? d1 : 1};
     size_t n = (size_t)(d0 * dims[1]);
+    if (type != GGML_TYPE_F32 && type != GGML_TYPE_F16 && type != GGML_TYPE_BF16 &&
+        type != GGML_TYPE_Q8_0) {
+        size_t bytes = gw_type_bytes(type, n);
+        uint8_t *q = malloc(bytes);
+        if (!q) abort();
+        gw_random_blocks(type, n, amp, &rng, q);
+        gw_add_tensor_raw(w, name, d1 ? 2 : 1, dims, (uint32_t)type, q, bytes);
+        free(q);
+        return;
+    }
     float *v = malloc(n * sizeof *v);
     if (!v) abort();
     for (size_t i = 0; i < n; i++) v[i] = amp * frand();
@@ -103,7 +118,7 @@ static int write_model(const char *dir, const Spec *s)
         T("ffn_norm", d, 0, GGML_TYPE_F32, 1.0f);
         T("ffn_gate", d, f, s->wtype, 0.5f);
         T("ffn_up", d, f, s->wtype, 0.5f);
-        T("ffn_down", f, d, s->wtype, 0.5f);
+        T("ffn_down", f, d, s->down ? s->down : s->wtype, 0.5f);
 #undef T
     }
     tensor(w, "output_norm.weight", d, 0, GGML_TYPE_F32, 1.0f);
@@ -153,6 +168,12 @@ static int write_plain(const char *dir, const char *file, uint32_t version)
     tensor(w, "f16", 5, 0, GGML_TYPE_F16, 2.0f);
     tensor(w, "bf16", 4, 3, GGML_TYPE_BF16, 1.0f);
     tensor(w, "q8_0", 64, 2, GGML_TYPE_Q8_0, 1.0f);
+    /* The other block types: two blocks each, named by type. */
+    for (size_t i = 0; i < ggml_type_count(); i++) {
+        const GgmlTypeTraits *t = ggml_type_at(i);
+        if (t->block_elems == 1 || t->id == GGML_TYPE_Q8_0) continue;
+        tensor(w, t->name, t->block_elems, 2, t->id, 1.0f);
+    }
     float v[24];
     for (int i = 0; i < 24; i++) v[i] = (float)i;
     const uint64_t d3[] = {2, 3, 4}, d4[] = {2, 1, 3, 2};
@@ -185,13 +206,19 @@ int main(int argc, char **argv)
     }
     const char *dir = argv[1];
     static const Spec models[] = {
-        /* file               ver  L  H kv  dim ffn ctx rope type            tied align opts bytes */
-        {"model-f32.gguf",     3, 1, 2, 1,   8, 16, 16, 4, GGML_TYPE_F32,  1, 0,  0, 0},
-        {"model-f16-v2.gguf",  2, 1, 2, 2,   8, 12, 16, 2, GGML_TYPE_F16,  0, 0,  0, 0},
-        {"model-bf16.gguf",    3, 2, 4, 2,   8,  8,  8, 2, GGML_TYPE_BF16, 1, 64, 1, 0},
-        {"model-q8_0.gguf",    3, 1, 4, 1,  32, 32, 16, 8, GGML_TYPE_Q8_0, 0, 0,  0, 0},
-        {"model-align1.gguf",  3, 1, 1, 1,   4,  4,  4, 4, GGML_TYPE_F32,  0, 1,  0, 0},
-        {"model-bytes.gguf",   3, 1, 2, 1,   4,  4, 32, 2, GGML_TYPE_F16,  1, 0,  0, 1},
+        /* file               ver  L  H kv  dim ffn ctx rope type, ffn_down type   tied align opts bytes */
+        {"model-f32.gguf",     3, 1, 2, 1,   8, 16, 16, 4, GGML_TYPE_F32,  0,  1, 0,  0, 0},
+        {"model-f16-v2.gguf",  2, 1, 2, 2,   8, 12, 16, 2, GGML_TYPE_F16,  0,  0, 0,  0, 0},
+        {"model-bf16.gguf",    3, 2, 4, 2,   8,  8,  8, 2, GGML_TYPE_BF16, 0,  1, 64, 1, 0},
+        {"model-q8_0.gguf",    3, 1, 4, 1,  32, 32, 16, 8, GGML_TYPE_Q8_0, 0,  0, 0,  0, 0},
+        {"model-align1.gguf",  3, 1, 1, 1,   4,  4,  4, 4, GGML_TYPE_F32,  0,  0, 1,  0, 0},
+        {"model-bytes.gguf",   3, 1, 2, 1,   4,  4, 32, 2, GGML_TYPE_F16,  0,  1, 0,  0, 1},
+        {"model-q4_0-q4_k.gguf",   3, 1, 4, 2, 32, 256, 16, 8, GGML_TYPE_Q4_0, GGML_TYPE_Q4_K, 1, 0, 0, 0},
+        {"model-q4_1-q5_k.gguf",   3, 1, 4, 2, 32, 256, 16, 8, GGML_TYPE_Q4_1, GGML_TYPE_Q5_K, 0, 0, 0, 0},
+        {"model-q5_0-q6_k.gguf",   3, 1, 4, 2, 32, 256, 16, 8, GGML_TYPE_Q5_0, GGML_TYPE_Q6_K, 1, 0, 0, 0},
+        {"model-q5_1-q2_k.gguf",   3, 1, 4, 2, 32, 256, 16, 8, GGML_TYPE_Q5_1, GGML_TYPE_Q2_K, 1, 0, 0, 0},
+        {"model-iq4_nl-q3_k.gguf", 3, 1, 4, 2, 32, 256, 16, 8, GGML_TYPE_IQ4_NL, GGML_TYPE_Q3_K, 1, 0, 0, 0},
+        {"model-q8_0-iq4_xs.gguf", 3, 1, 4, 2, 32, 256, 16, 8, GGML_TYPE_Q8_0, GGML_TYPE_IQ4_XS, 1, 0, 0, 0},
     };
     int rc = 0;
     for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) rc |= write_model(dir, &models[i]);

@@ -1,9 +1,14 @@
-"""reference.py - an independent float64 implementation of a GGUF `llama`
-model, for golden files and head statistics.
+"""reference.py - an independent float64 implementation of GGUF models of
+the architectures llama, qwen2, qwen3, gpt2, bert, phi3 and gemma, for golden
+files, head statistics and the architecture checks.
 
 It shares no code with attnscope's C core: its own GGUF reader (numpy over
 the file's bytes), its own forward pass in float64, and tokenization by
 SentencePiece itself (python3-sentencepiece) from the tokenizer's .model file.
+Each architecture's steps are written from llama.cpp's graph for it
+(src/models/<arch>.cpp, build_norm/build_ffn in src/llama-graph.cpp); which
+optional weights (biases, a fused QKV matrix, an untied output) a model has
+is read from its file, as llama.cpp's loader does.
 """
 import struct
 
@@ -80,34 +85,143 @@ def read_gguf(path):
     return meta, tensors
 
 
+# Per architecture, what llama.cpp's graph does (src/models/<arch>.cpp):
+#   norm  "rms" (LLM_NORM_RMS) or "layer" (LLM_NORM, with bias)
+#   pos   "rope" (LLAMA_ROPE_TYPE_NORM: adjacent pairs), "neox" (halves),
+#         "learned" (position_embd added to the input)
+#   ffn   "swiglu" (silu(gate) * up, LLM_FFN_SILU + LLM_FFN_PAR), "swiglu_fused"
+#         (phi3: LLM_FFN_SWIGLU over ffn_up = gate | up), "gelu" (gpt2, bert:
+#         LLM_FFN_GELU + LLM_FFN_SEQ), "geglu" (gemma: LLM_FFN_GELU + PAR)
+#   causal  the default of <arch>.attention.causal (bert: false)
+#   qk_norm  qwen3's RMSNorm of each head's q and k before RoPE
+#   post_norm  bert: LayerNorm after each residual add (attn_output_norm,
+#              layer_output_norm), token_types row 0 and token_embd_norm on the
+#              input, no output norm and no logits (final embeddings)
+#   embd_scale  gemma: embeddings times sqrt(dim)
+ARCHS = {
+    "llama": dict(norm="rms", pos="rope", ffn="swiglu"),
+    "qwen2": dict(norm="rms", pos="neox", ffn="swiglu"),
+    "qwen3": dict(norm="rms", pos="neox", ffn="swiglu", qk_norm=True),
+    "gpt2": dict(norm="layer", pos="learned", ffn="gelu"),
+    "bert": dict(norm="layer", pos="learned", ffn="gelu", causal=False, post_norm=True),
+    "phi3": dict(norm="rms", pos="neox", ffn="swiglu_fused"),
+    "gemma": dict(norm="rms", pos="neox", ffn="geglu", embd_scale=True),
+}
+
+
+def gelu(x):
+    """GELU, tanh approximation (ggml_gelu's formula, GPT-2's gelu_new)."""
+    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * x * (1.0 + 0.044715 * x * x)))
+
+
+def gelu_ggml_cpu(x):
+    """What ggml's CPU backend computes for GELU on F32 (GGML_GELU_FP16 in
+    ggml-cpu/vec.h): x rounded to F16, looked up in a table of F16 results
+    of the F32 formula; x <= -10 gives 0 and x >= 10 gives x.  Only for
+    showing that this rounding is what separates llama.cpp from gelu()."""
+    x16 = np.asarray(x, np.float64).astype(np.float16).astype(np.float32)
+    k = np.float32(0.79788456080286535587989211986876)
+    y = np.float32(0.5) * x16 * (np.float32(1) + np.tanh(k * x16 * (np.float32(1) + np.float32(0.044715) * x16 * x16)))
+    y = y.astype(np.float16).astype(np.float64)
+    return np.where(x <= -10.0, 0.0, np.where(x >= 10.0, x, y))
+
+
 class Model:
-    def __init__(self, path):
+    def __init__(self, path, gelu_fn=gelu):
         self.meta, self.t = read_gguf(path)
         m = self.meta
-        self.n_layers = m["llama.block_count"]
-        self.n_heads = m["llama.attention.head_count"]
-        self.n_kv = m.get("llama.attention.head_count_kv", self.n_heads)
-        self.dim = m["llama.embedding_length"]
-        self.head_dim = self.dim // self.n_heads
-        self.rope_dim = m.get("llama.rope.dimension_count", self.head_dim)
-        self.base = m.get("llama.rope.freq_base", 10000.0)
-        self.eps = m.get("llama.attention.layer_norm_rms_epsilon", 1e-5)
+        self.arch = m["general.architecture"]
+        if self.arch not in ARCHS:
+            raise ValueError(f"{path}: architecture {self.arch!r} not in reference.py")
+        a = self.a = {"causal": True, "qk_norm": False, "post_norm": False,
+                      "embd_scale": False, **ARCHS[self.arch]}
+        p = self.arch + "."
+        self.gelu = gelu_fn
+        self.n_layers = m[p + "block_count"]
+        self.n_heads = m[p + "attention.head_count"]
+        self.n_kv = m.get(p + "attention.head_count_kv", self.n_heads)
+        self.dim = m[p + "embedding_length"]
+        self.head_dim = m.get(p + "attention.key_length", self.dim // self.n_heads)
+        self.rope_dim = m.get(p + "rope.dimension_count", self.head_dim)
+        self.base = m.get(p + "rope.freq_base", 10000.0)
+        self.eps = m.get(p + ("attention.layer_norm_rms_epsilon" if a["norm"] == "rms"
+                              else "attention.layer_norm_epsilon"), 1e-5)
+        self.causal = m.get(p + "attention.causal", a["causal"])
+        self.has_lm_head = not a["post_norm"]
         self.out = self.t.get("output.weight", self.t["token_embd.weight"])
 
     def rmsnorm(self, x, w):
         return x / np.sqrt((x * x).mean(-1, keepdims=True) + self.eps) * w
 
+    def norm(self, x, name):
+        """The architecture's norm with tensor NAME's weight (and bias)."""
+        w, b = self.t[name + ".weight"], self.t.get(name + ".bias")
+        if self.a["norm"] == "rms":
+            return self.rmsnorm(x, w)
+        mu = x.mean(-1, keepdims=True)
+        var = ((x - mu) ** 2).mean(-1, keepdims=True)
+        y = (x - mu) / np.sqrt(var + self.eps) * w
+        return y + b if b is not None else y
+
     def rope(self, x):
-        """x: (n, heads, head_dim); rotate adjacent pairs of the first rope_dim."""
+        """x: (n, heads, head_dim); rotate pairs of the first rope_dim: adjacent
+        ones (2i, 2i+1) for llama, (i, i + rope_dim/2) for NeoX's layout."""
         n = x.shape[0]
-        i = np.arange(self.rope_dim // 2)
-        ang = np.arange(n)[:, None] * self.base ** (-2.0 * i / self.rope_dim)
+        r = self.rope_dim
+        i = np.arange(r // 2)
+        ang = np.arange(n)[:, None] * self.base ** (-2.0 * i / r)
         c, s = np.cos(ang)[:, None, :], np.sin(ang)[:, None, :]
-        a, b = x[..., 0:self.rope_dim:2].copy(), x[..., 1:self.rope_dim:2].copy()
+        if self.a["pos"] == "neox":
+            i0, i1 = np.arange(r // 2), np.arange(r // 2) + r // 2
+        else:
+            i0, i1 = np.arange(0, r, 2), np.arange(1, r, 2)
+        a, b = x[..., i0].copy(), x[..., i1].copy()
         y = x.copy()
-        y[..., 0:self.rope_dim:2] = a * c - b * s
-        y[..., 1:self.rope_dim:2] = a * s + b * c
+        y[..., i0] = a * c - b * s
+        y[..., i1] = a * s + b * c
         return y
+
+    def linear(self, x, name):
+        """x @ W^T (+ bias when the file has one)."""
+        y = x @ self.t[name + ".weight"].T
+        b = self.t.get(name + ".bias")
+        return y + b if b is not None else y
+
+    def embed(self, ids):
+        """The first layer's input (llama.cpp's build_inp_embd and what each
+        architecture adds to it)."""
+        t, n = self.t, len(ids)
+        x = t["token_embd.weight"][ids]
+        if self.a["embd_scale"]:
+            x = x * np.sqrt(self.dim)
+        if "token_types.weight" in t:
+            x = x + t["token_types.weight"][0]  # every token is of type 0
+        if self.a["pos"] == "learned":
+            x = x + t["position_embd.weight"][np.arange(n)]
+        if "token_embd_norm.weight" in t:
+            x = self.norm(x, "token_embd_norm")
+        return x
+
+    def ffn(self, h, p):
+        kind = self.a["ffn"]
+        if kind == "gelu":
+            return self.linear(self.gelu(self.linear(h, p + "ffn_up")), p + "ffn_down")
+        if kind == "swiglu_fused":
+            gu = self.linear(h, p + "ffn_up")
+            f = gu.shape[-1] // 2
+            g, u = gu[:, :f], gu[:, f:]
+        else:
+            g, u = self.linear(h, p + "ffn_gate"), self.linear(h, p + "ffn_up")
+        act = self.gelu(g) if kind == "geglu" else g / (1 + np.exp(-g))
+        return self.linear(act * u, p + "ffn_down")
+
+    def outputs(self, ids):
+        """Return (attention (layers, heads, n, n), the last position's logits)
+        for a model with a language-model head, or (attention, final
+        embeddings (n, dim)) for one without (bert, pooling none)."""
+        if self.has_lm_head:
+            return self.forward(ids)
+        return self.residual(ids)
 
     def forward(self, ids, ablate=()):
         """Return (attention (layers, heads, n, n), last-position logits).
@@ -118,7 +232,7 @@ class Model:
         projection.  Its own attention is still computed and returned; later
         layers see the changed residual stream."""
         attn, x = self.residual(ids, ablate)
-        last = self.rmsnorm(x[-1], self.t["output_norm.weight"])
+        last = self.norm(x[-1:], "output_norm")[0]
         return attn, self.out @ last
 
     def forward_all(self, ids, ablate=()):
@@ -126,7 +240,7 @@ class Model:
         logits at every position, each predicting the token after it.
         ABLATE as for forward(); row n-1 is forward()'s last-position logits."""
         attn, x = self.residual(ids, ablate)
-        return attn, self.rmsnorm(x, self.t["output_norm.weight"]) @ self.out.T
+        return attn, self.norm(x, "output_norm") @ self.out.T
 
     def next_token_loss(self, ids, ablate=()):
         """Teacher forcing over IDS (BOS included as token 0), ABLATE's heads
@@ -166,15 +280,25 @@ class Model:
                 raise ValueError(f"no head {l}.{hh}: the model has {self.n_layers} layers "
                                  f"x {self.n_heads} heads")
             off.add((int(l), int(hh)))
-        x = t["token_embd.weight"][ids]
-        mask = np.triu(np.ones((n, n), bool), 1)
+        x = self.embed(ids)
+        mask = np.triu(np.ones((n, n), bool), 1) if self.causal else np.zeros((n, n), bool)
         attn = np.zeros((self.n_layers, self.n_heads, n, n))
+        post = self.a["post_norm"]
+        qd, kvd = self.n_heads * hd, self.n_kv * hd
         for l in range(self.n_layers):
             p = f"blk.{l}."
-            h = self.rmsnorm(x, t[p + "attn_norm.weight"])
-            q = self.rope((h @ t[p + "attn_q.weight"].T).reshape(n, self.n_heads, hd))
-            k = self.rope((h @ t[p + "attn_k.weight"].T).reshape(n, self.n_kv, hd))
-            v = (h @ t[p + "attn_v.weight"].T).reshape(n, self.n_kv, hd)
+            h = x if post else self.norm(x, p + "attn_norm")
+            if p + "attn_qkv.weight" in t:  # fused: rows q | k | v
+                qkv = self.linear(h, p + "attn_qkv")
+                q, k, v = qkv[:, :qd], qkv[:, qd:qd + kvd], qkv[:, qd + kvd:]
+            else:
+                q, k, v = (self.linear(h, p + "attn_" + c) for c in "qkv")
+            q, k, v = q.reshape(n, self.n_heads, hd), k.reshape(n, self.n_kv, hd), v.reshape(n, self.n_kv, hd)
+            if self.a["qk_norm"]:
+                q = self.rmsnorm(q, t[p + "attn_q_norm.weight"])
+                k = self.rmsnorm(k, t[p + "attn_k_norm.weight"])
+            if self.a["pos"] in ("rope", "neox"):
+                q, k = self.rope(q), self.rope(k)
             if values is not None:
                 values.append(v)
             out = np.zeros((n, self.n_heads, hd))
@@ -188,11 +312,13 @@ class Model:
                 attn[l, hh] = s
                 if (l, hh) not in off:
                     out[:, hh] = s @ v[:, kv]
-            x = x + out.reshape(n, -1) @ t[p + "attn_output.weight"].T
-            h = self.rmsnorm(x, t[p + "ffn_norm.weight"])
-            g = h @ t[p + "ffn_gate.weight"].T
-            u = h @ t[p + "ffn_up.weight"].T
-            x = x + (g / (1 + np.exp(-g)) * u) @ t[p + "ffn_down.weight"].T
+            x = x + self.linear(out.reshape(n, -1), p + "attn_output")
+            if post:
+                x = self.norm(x, p + "attn_output_norm")
+            h = x if post else self.norm(x, p + "ffn_norm")
+            x = x + self.ffn(h, p)
+            if post:
+                x = self.norm(x, p + "layer_output_norm")
         return attn, x
 
 

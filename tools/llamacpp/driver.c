@@ -8,6 +8,7 @@
  *   driver quantize IN.gguf OUT.gguf TYPE [--pure]
  *   driver tof32 IN.gguf OUT.gguf
  *   driver logits [--all] FILE.gguf ID...
+ *   driver embeddings FILE.gguf ID...
  *   driver tokenize FILE.gguf TEXT
  *
  * Exit status: 0 done, 1 llama.cpp failed (one line on stderr, with
@@ -62,6 +63,7 @@ static int usage(void)
     fputs("usage: driver quantize IN.gguf OUT.gguf TYPE [--pure]\n"
           "       driver tof32 IN.gguf OUT.gguf\n"
           "       driver logits [--all] FILE.gguf ID...\n"
+          "       driver embeddings FILE.gguf ID...\n"
           "       driver tokenize FILE.gguf TEXT\n",
           stderr);
     return 2;
@@ -197,6 +199,64 @@ done:
     return rc;
 }
 
+/* embeddings FILE ID...: every position's final hidden state (pooling
+ * none), one value a line, position by position: what an encoder such as
+ * bert gives instead of logits.  One batch through llama_encode, F32
+ * throughout, as for logits. */
+static int cmd_embeddings(int argc, char **argv)
+{
+    if (argc < 2 || argc - 1 > INT32_MAX) return usage();
+    int n = argc - 1, rc = 1;
+    struct llama_model *m = model_load(argv[0]);
+    if (!m) return 1;
+    struct llama_context *ctx = NULL;
+    int n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(m));
+    int n_embd = llama_model_n_embd(m);
+    struct llama_batch b = llama_batch_init(n, 0, 1);
+    for (int i = 0; i < n; i++) {
+        if ((rc = parse_token(argv[1 + i], n_vocab, &b.token[i])) != 0) goto done;
+        b.pos[i] = i;
+        b.n_seq_id[i] = 1;
+        b.seq_id[i][0] = 0;
+        b.logits[i] = 1; /* an output for every position */
+    }
+    b.n_tokens = n;
+    rc = 1;
+    struct llama_context_params cp = llama_context_default_params();
+    cp.n_ctx = cp.n_batch = cp.n_ubatch = (uint32_t)n;
+    cp.n_seq_max = 1;
+    cp.n_threads = cp.n_threads_batch = 2;
+    cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
+    cp.type_k = cp.type_v = GGML_TYPE_F32;
+    cp.embeddings = true;
+    cp.pooling_type = LLAMA_POOLING_TYPE_NONE;
+    cp.no_perf = true;
+    ctx = llama_init_from_model(m, cp);
+    if (!ctx) {
+        fail("cannot make a context of %d tokens for %s", n, argv[0]);
+        goto done;
+    }
+    int st = llama_encode(ctx, b);
+    if (st != 0) {
+        fail("llama_encode of %d tokens returned %d", n, st);
+        goto done;
+    }
+    for (int i = 0; i < n; i++) {
+        const float *e = llama_get_embeddings_ith(ctx, i);
+        if (!e) {
+            fail("no embedding for position %d", i);
+            goto done;
+        }
+        for (int j = 0; j < n_embd; j++) printf("%.9g\n", e[j]);
+    }
+    rc = fflush(stdout) == 0 ? 0 : fail("writing the embeddings: %s", strerror(errno));
+done:
+    llama_free(ctx);
+    llama_batch_free(b);
+    llama_model_free(m);
+    return rc;
+}
+
 /* tokenize FILE TEXT: with BOS, as attnscope does; special pieces in the
  * text are not parsed as such. */
 static int cmd_tokenize(int argc, char **argv)
@@ -248,6 +308,7 @@ int main(int argc, char **argv)
         {"quantize", cmd_quantize},
         {"tof32", cmd_tof32},
         {"logits", cmd_logits},
+        {"embeddings", cmd_embeddings},
         {"tokenize", cmd_tokenize},
     };
     int rc = -1;
