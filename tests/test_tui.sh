@@ -153,12 +153,13 @@ keys x End
 wait_for '┌ layer 0 · head 0 ─'
 
 # Next token after the sentence: the golden reference's top 5 logits are
-# . ▁wa im ime riend (10.46612 and 9.59189 for the first two).
+# . ▁wa im ime riend (10.46612 and 9.59189 for the first two); the panel
+# shows the text they stand for, a leading space as ␣.
 keys t
 wait_for 'after the sentence \(21 tokens\)'
 got=$(awk '/after the sentence/ { on = 1; next } on && /after the query/ { exit }
            on && /^│  [^ ]/ { printf "%s ", $2 }' "$tmp/screen")
-[ "$got" = ". ▁wa im ime riend " ]
+[ "$got" = ". ␣wa im ime riend " ]
 ok $? "t: the next-token panel lists the reference's top 5 after the sentence (got: $got)"
 awk '/after the sentence/ { on = 1; next } on && /^│  [^ ]/ { p[++n] = $3 } n == 2 { exit }
      END { r = p[1] / p[2]; want = exp(10.46612 - 9.59189); exit !(r > want * 0.97 && r < want * 1.03) }' "$tmp/screen"

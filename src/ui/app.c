@@ -275,7 +275,7 @@ static void apply_lesson(App *a, bool followed)
     st->head = lr->head;
     st->mean = false;
     app_state_set_query(st, lr->query);
-    st->key = lr->key <= st->query ? lr->key : st->query;
+    st->key = lr->key <= app_state_key_last(st) ? lr->key : st->query;
     /* The captions weigh whole words: when the model splits the query's or
      * the key's word into pieces, the screen shows words too (w). */
     const Scene *s = &a->scene;
@@ -322,6 +322,7 @@ static void take_result(App *a)
             continue;
         }
         a->have_compute_message = false;
+        a->st.bidirectional = !a->scene.res.trace->causal;
         app_state_set_tokens(&a->st, a->scene.res.n);
         if (follow >= 0) app_state_set_query(&a->st, follow);
         if (!a->opened) open_query(a);
@@ -524,7 +525,7 @@ static unsigned step_words(App *a, Action act, int old_q, int old_k)
     else if (act == ACT_KEY_NEXT) k = scene_unit_first(s, st, uk + 1 < units ? uk + 1 : uk);
     else k = key_on_query ? st->query : st->key;
     k = scene_unit_first(s, st, scene_unit_of(s, st, k));
-    if (k > st->query) k = st->query;
+    if (k > app_state_key_last(st)) k = st->query;
     if (k != st->key) st->key = k, need |= NEED_DRAW;
     return need;
 }

@@ -53,20 +53,27 @@ void app_state_set_tokens(AppState *s, int n)
     if (s->n_tokens == 0 && n > 0) s->query = s->key = n - 1;
     s->n_tokens = n;
     s->query = clamp(s->query, 0, n > 0 ? n - 1 : 0);
-    s->key = clamp(s->key, 0, s->query);
+    s->key = clamp(s->key, 0, app_state_key_last(s));
+}
+
+int app_state_key_last(const AppState *s)
+{
+    if (!s->bidirectional) return s->query;
+    return s->n_tokens > 0 ? s->n_tokens - 1 : 0;
 }
 
 static size_t prev_char(const char *t, size_t i);
 
 /* Moving the query drags the key cursor along: it stays on the same key when
- * it can, and never right of the query (those keys are masked). */
+ * it can, and in a causal model never right of the query (those keys are
+ * masked). */
 static unsigned move_query(AppState *s, int q)
 {
     q = clamp(q, 0, s->n_tokens > 0 ? s->n_tokens - 1 : 0);
     if (q == s->query) return 0;
     bool key_was_on_query = s->key == s->query;
     s->query = q;
-    if (key_was_on_query || s->key > q) s->key = q;
+    if (key_was_on_query || s->key > app_state_key_last(s)) s->key = q;
     return NEED_DRAW | NEED_ROW;
 }
 
@@ -244,7 +251,7 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
     case ACT_QUERY_LAST: return move_query(s, last);
     case ACT_KEY_PREV:
     case ACT_KEY_NEXT: {
-        int k = clamp(s->key + (a == ACT_KEY_NEXT ? 1 : -1), 0, s->query);
+        int k = clamp(s->key + (a == ACT_KEY_NEXT ? 1 : -1), 0, app_state_key_last(s));
         if (k == s->key) return 0;
         s->key = k;
         return NEED_DRAW;

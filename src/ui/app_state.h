@@ -63,6 +63,10 @@ typedef struct {
      * 2 value-weighted attention (V); FLOW_* of flow.h. */
     int flow;
     bool importance;   /* the overview shades heads by importance (i) */
+    /* The model on screen sees every word from every word (an encoder):
+     * the key cursor may go right of the query.  Set by the loop from the
+     * trace; false (causal) until then. */
+    bool bidirectional;
     /* The lesson's pruning step: how many of its ranked heads + has knocked
      * out (the loop sets the mask from the step's measured order). */
     int prune_k;
@@ -87,6 +91,9 @@ void app_state_free(AppState *s);
  * (the very first trace puts them on its last token). */
 void app_state_set_tokens(AppState *s, int n);
 unsigned app_state_apply(AppState *s, Action a, const UiKey *key);
+/* The last token the key cursor may stand on: the query's in a causal
+ * model, the text's last in a bidirectional one. */
+int app_state_key_last(const AppState *s);
 /* Put the query on token Q (clamped), dragging the key cursor as the arrows
  * do; returns the needs (0 when it did not move). */
 unsigned app_state_set_query(AppState *s, int q);

@@ -48,7 +48,7 @@ void lesson_heads_view_draw(WINDOW *w, const ViewData *v)
         const HeadStats *hs = &s->stats[(size_t)st->layer * nh + h];
         const float *row = s->multi_rows + (size_t)h * n;
         int top = 0;
-        for (int j = 1; j <= q && j < n; j++)
+        for (int j = 1; j < n; j++) /* masked keys weigh 0 */
             if (row[j] > row[top]) top = j;
         bool cur = h == st->head && !st->mean;
         snprintf(line, sizeof line, "H%-2d %-14s %.2f  %s %s %s %.2f", h,

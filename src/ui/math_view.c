@@ -149,7 +149,7 @@ void math_view_draw(WINDOW *w, const ViewData *v)
      * as many of them as fit. */
     int top[3] = {-1, -1, -1};
     double contrib[3] = {0, 0, 0};
-    for (int j = 0; j <= st->query; j++) {
+    for (int j = 0; j < s->res.n; j++) { /* masked keys weigh 0 */
         double c = s->weight[j] * norm(scene_v(s, st, j), hd);
         for (int k = 0; k < 3; k++)
             if (top[k] < 0 || c > contrib[k]) {

@@ -15,9 +15,9 @@
 /* The largest weight of rows [i0, i1) × columns [j0, j1) of A (n × n). */
 static float block_max(const float *a, int n, int i0, int i1, int j0, int j1)
 {
-    float m = 0;
+    float m = 0; /* masked cells hold 0: no need to skip them */
     for (int i = i0; i < i1; i++)
-        for (int j = j0; j < j1 && j <= i; j++)
+        for (int j = j0; j < j1; j++)
             if (a[(size_t)i * n + j] > m) m = a[(size_t)i * n + j];
     return m;
 }

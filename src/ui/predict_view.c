@@ -82,6 +82,14 @@ void predict_view_draw(WINDOW *w, const ViewData *v)
     }
     int H = getmaxy(w) - 2;
     char heading[128];
+    if (!model_has_lm_head(s->model)) {
+        /* An encoder (bert): its last layer is embeddings, not predictions. */
+        view_frame(w, "next token", v->theme);
+        view_wrap(w, v->theme, 1, 2, getmaxx(w) - 4, H,
+                  "This model has no language-model head: it is an encoder, whose last layer "
+                  "gives each word an embedding, not a next-word prediction.", A_NORMAL);
+        return;
+    }
     /* Two lists of heading and predictions, a blank line between them when
      * there is room; a few predictions each when not; a line each when even
      * two rows each do not fit. */

@@ -380,13 +380,13 @@ void scene_update(Scene *s, const AppState *st)
     trace_row(t, st->layer, st->head, st->query, &ex);
     for (int c = 0; c < t->head_dim; c++) {
         double sum = 0;
-        for (int j = 0; j <= st->query; j++) sum += (double)s->weight[j] * scene_v(s, st, j)[c];
+        for (int j = 0; j < n; j++) sum += (double)s->weight[j] * scene_v(s, st, j)[c];
         s->out[c] = (float)sum;
     }
     /* The same kernel with scale 1: what softmax makes of q·k unscaled. */
     AttentionRow plain = {NULL, NULL, s->plain};
     attention_row(scene_q(s, st), scene_k(s, st, 0), (size_t)t->n_kv_heads * t->head_dim, n,
-                  t->head_dim, 1.0f, true, st->query, &plain);
+                  t->head_dim, 1.0f, t->causal, st->query, &plain);
     if (st->flow) {
         /* r or V: the view's matrix, and the query's row of it. */
         int fh = st->flow == FLOW_ROLLOUT ? -1 : st->head;
@@ -539,10 +539,11 @@ const char *scene_unit_label(const Scene *s, const AppState *st, int u, int *w)
 
 bool scene_masked(const Scene *s, const AppState *st, int i, int j)
 {
-    (void)s, (void)st;
-    /* Every model read today is causal; a word sees the words before it
-     * and, piece by piece, itself. */
-    return j > i;
+    (void)st;
+    /* The trace says: in a causal model a word sees the words before it
+     * and, piece by piece, itself (units keep the tokens' order, so i and
+     * j compare as tokens do); in a bidirectional one every word. */
+    return s->have && s->res.trace->causal && j > i;
 }
 
 int scene_unit_first(const Scene *s, const AppState *st, int u)

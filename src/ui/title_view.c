@@ -9,7 +9,7 @@
 #include "ui_text.h"
 #include "views.h"
 
-enum { P_BRAND, P_MODEL, P_SHAPE, P_LAYER, P_HEAD, P_KV, P_PATTERN, P_WORDS, P_N };
+enum { P_BRAND, P_MODEL, P_SHAPE, P_MASK, P_LAYER, P_HEAD, P_KV, P_PATTERN, P_WORDS, P_N };
 
 /* A part's text at each level: 0 full, 1 short ("" for none), 2 gone. */
 typedef struct {
@@ -22,8 +22,9 @@ typedef struct {
 static const struct {
     int part, level;
 } give_way[] = {
-    {P_KV, 2},    {P_BRAND, 2}, {P_MODEL, 1},   {P_MODEL, 2}, {P_SHAPE, 2}, {P_WORDS, 1},
-    {P_PATTERN, 1}, {P_LAYER, 1}, {P_HEAD, 1},  {P_PATTERN, 2}, {P_WORDS, 2},
+    {P_KV, 2},    {P_BRAND, 2}, {P_MODEL, 1},   {P_MODEL, 2}, {P_MASK, 1},  {P_SHAPE, 2},
+    {P_WORDS, 1},
+    {P_PATTERN, 1}, {P_LAYER, 1}, {P_HEAD, 1},  {P_PATTERN, 2}, {P_WORDS, 2}, {P_MASK, 2},
 };
 
 #define HELP_MARK "? help"
@@ -68,6 +69,12 @@ static void fill_parts(Part *p, const ViewData *v)
     snprintf(p[P_MODEL].text[1], sizeof p[P_MODEL].text[1], "%s%s", cut,
              !cut_short ? "" : v->theme->utf8 ? "…" : "...");
     snprintf(p[P_SHAPE].text[0], sizeof p[P_SHAPE].text[0], "%d×%d", st->n_layers, st->n_heads);
+    /* An encoder says so: every word sees every other, and the matrices
+     * are full (a causal model, the usual kind, says nothing). */
+    if (s->have && !s->res.trace->causal) {
+        snprintf(p[P_MASK].text[0], sizeof p[P_MASK].text[0], "bidirectional");
+        snprintf(p[P_MASK].text[1], sizeof p[P_MASK].text[1], "bidir");
+    }
     /* Whole words (w) change what every row means: said while on. */
     const char *words = scene_units_note(st, true);
     if (words && *words) {

@@ -12,6 +12,7 @@ static const char *const ascii_subst[][2] = {
     {"←", "<-"}, {"→", "->"}, {"↑", "^"}, {"↓", "v"}, {"…", "..."}, {"×", "x"},
     {"·", "."}, {"▶", ">"}, {"◂", "<"}, {"▸", ">"}, {"▴", "^"}, {"▾", "v"},
     {"▣", "#"}, {"░", "."}, {"▒", ":"}, {"▓", "*"}, {"█", "#"}, {"▁", "_"},
+    {"␣", "_"}, {"↵", "\\n"}, {"⇥", "\\t"},
 };
 
 /* S with the symbols above replaced, and any other non-ASCII as "?". */
@@ -62,7 +63,21 @@ int view_puts(WINDOW *w, const Theme *t, int y, int x, int max_cols, int attr, c
 
 void view_piece(const Scene *s, const Theme *t, int id, char *out, size_t cap, int max_cols)
 {
-    const char *piece = tokenizer_piece(s->model->tok, id);
+    /* The text the piece stands for (byte-level "Ġcat" and SentencePiece
+     * "▁cat" alike " cat"), its leading space, newlines and tabs made
+     * visible: "␣cat", "↵". */
+    char text[192], shown[256];
+    size_t len = tokenizer_piece_text(s->model->tok, id, text, sizeof text);
+    if (len >= sizeof text) len = sizeof text - 1;
+    size_t o = 0;
+    for (size_t i = 0; i < len && o + 4 < sizeof shown; i++) {
+        const char *sub = text[i] == '\n' ? "↵" : text[i] == '\t' ? "⇥"
+                          : text[i] == ' ' && i == 0 ? "␣" : NULL;
+        if (sub) o += (size_t)snprintf(shown + o, sizeof shown - o, "%s", sub);
+        else shown[o++] = text[i];
+    }
+    shown[o] = '\0';
+    const char *piece = shown;
     char ascii[256];
     if (!t->utf8) {
         to_ascii(piece, ascii, sizeof ascii);

@@ -129,7 +129,7 @@ static void compute_knockout(const Model *m, const WorkResult *prev, const char 
     work_result_free(&in);
     int cells = m->cfg.n_layers * m->cfg.n_heads;
     for (int i = 0; i < cells; i++) out->n_off += ablate[i] != 0;
-    if (out->n < 2) return;
+    if (out->n < 2 || !model_has_lm_head(m)) return; /* an encoder: no loss to show */
     int *before = malloc((size_t)out->n * sizeof *before);
     int *after = malloc((size_t)out->n * sizeof *after);
     if (before && after) {
