@@ -3,7 +3,7 @@
 # the seed corpora.  Sourced; expects FUZZ_SRCDIR (the top of the source
 # tree) and FUZZ_OUT (where to build) to be set.
 
-FUZZ_HARNESSES="fuzz_gguf fuzz_dequant fuzz_tokenizer fuzz_config fuzz_keys"
+FUZZ_HARNESSES="fuzz_gguf fuzz_dequant fuzz_tokenizer fuzz_tokenizer_bpe fuzz_config fuzz_keys"
 FUZZ_CC=${FUZZ_CC:-clang}
 
 # The tokenizer is a module and its kinds (tokenizer_*.c).
@@ -17,6 +17,7 @@ fuzz_core_of() {
     fuzz_gguf) echo "$CORE_ALL" ;;
     fuzz_dequant) echo "error utf8 ggml_type gguf $TOKENIZER arch model" ;;
     fuzz_tokenizer) echo "error utf8 ggml_type gguf $TOKENIZER" ;;
+    fuzz_tokenizer_bpe) echo "error utf8 ggml_type gguf $TOKENIZER" ;;
     fuzz_config) echo "error utf8 config" ;;
     fuzz_keys) echo "$CORE_ALL" ;;
     esac
@@ -29,7 +30,7 @@ fuzz_ui_of() {
 # Test helpers a harness links from tests/ (fuzz_dequant builds its GGUF files).
 fuzz_tests_of() {
     case $1 in
-    fuzz_dequant) echo "gguf_writer" ;;
+    fuzz_dequant | fuzz_tokenizer_bpe) echo "gguf_writer" ;;
     esac
 }
 
@@ -215,6 +216,15 @@ fuzz_seeds() {
     printf '\342\226\201 literal marks \342\226\201\342\226\201' > "$t/marks"
     printf '<0x41> <s> </s> <unk>' > "$t/pieces"
     : > "$t/empty"
+    # Byte-level BPE and WordPiece: the same texts behind each selector byte
+    # (0-4 the pre-tokenizers, 5 WordPiece), and contractions, digits, code.
+    b=$seeds/fuzz_tokenizer_bpe
+    printf "it's 12345 they'll  \t\n def f(x): return x**2 # \360\237\230\200 \344\275\240\345\245\275" > "$t/bpe-mix"
+    for f in "$t"/*; do
+        for k in 0 1 2 3 4 5; do
+            { printf "\\$(printf '%03o' "$k")"; cat "$f"; } > "$b/$k-$(basename "$f")"
+        done
+    done
 
     # Config: good files, and every kind of complaint.
     c=$seeds/fuzz_config
