@@ -27,13 +27,6 @@ if [ ! -f "$bundled" ]; then
 fi
 ui="TERM=xterm-256color LANG=C.UTF-8 XDG_CONFIG_HOME=$tmp/none ATTNSCOPE_MODEL="
 text="The cat sat on the mat because it was tired."
-check() { ok "$1" "$2"; [ "$1" -eq 0 ] || sed 's/^/# | /' "$tmp/screen"; }
-quits() {
-    keys q
-    wait_for 'STTY-DONE' && grep -q 'EXIT=0' "$tmp/screen" && [ ! -s "$tmp/stderr" ]
-    check $? "$1, nothing on stderr"
-    [ -s "$tmp/stderr" ] && head -20 "$tmp/stderr" | sed 's/^/# stderr: /'
-}
 ascii() { sed 's/│/|/g; s/×/x/g; s/▣/#/g; s/·/./g' "$tmp/screen"; }
 # side_cell L H: the sidebar's cell of layer L, head H (one character).
 # The sidebar is the rightmost box: its row is the last "|L<l> " of a line.

@@ -25,17 +25,7 @@ ref=$(cd "$shared/models" 2>/dev/null && pwd)/ref260K.gguf
 [ -f "$ref" ] || ref=""
 ui="TERM=xterm-256color LANG=C.UTF-8 XDG_CONFIG_HOME=$tmp/none ATTNSCOPE_MODEL="
 steps=8
-# check STATUS DESCRIPTION: ok, and after a failure the screen judged.
-check() { ok "$1" "$2"; [ "$1" -eq 0 ] || sed 's/^/# | /' "$tmp/screen"; }
 
-# quits DESCRIPTION: q ends the explorer with status 0 and nothing on its
-# standard error (a sanitizer's report, a warning).
-quits() {
-    keys q
-    wait_for 'STTY-DONE' && grep -q 'EXIT=0' "$tmp/screen" && [ ! -s "$tmp/stderr" ]
-    check $? "$1, nothing on stderr"
-    [ -s "$tmp/stderr" ] && head -20 "$tmp/stderr" | sed 's/^/# stderr: /'
-}
 
 # --- what --lesson --dump json says --------------------------------------------
 # lesson_json MODEL FILE: the dump, one step a line (line K+1 is step K).

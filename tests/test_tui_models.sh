@@ -20,12 +20,6 @@ case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
 src=$(cd "${ATTNSCOPE_SRCDIR:-$(dirname "$0")/..}" && pwd)
 build=$(cd "${ATTNSCOPE_BUILDDIR:-..}" && pwd)
 ui="TERM=xterm-256color LANG=C.UTF-8 XDG_CONFIG_HOME=$tmp/none ATTNSCOPE_MODEL="
-check() { ok "$1" "$2"; [ "$1" -eq 0 ] || sed 's/^/# | /' "$tmp/screen"; }
-quits() {
-    keys q
-    wait_for 'STTY-DONE' && grep -q 'EXIT=0' "$tmp/screen" && [ ! -s "$tmp/stderr" ]
-    check $? "$1, nothing on stderr"
-}
 ascii() { sed 's/│/|/g; s/▶/>/g; s/·/./g' "$tmp/screen"; }
 
 # --- bidirectional ---------------------------------------------------------------

@@ -135,3 +135,16 @@ wait_gone() {
     echo "# still on screen: $1"
     return 1
 }
+
+# check STATUS DESCRIPTION: ok, and after a failure the screen judged.
+check() { ok "$1" "$2"; [ "$1" -eq 0 ] || sed 's/^/# | /' "$tmp/screen"; }
+
+# quits DESCRIPTION: q ends the explorer with status 0 and nothing on its
+# standard error (a sanitizer's report, a warning).
+quits() {
+    keys q
+    wait_for 'STTY-DONE' && grep -q 'EXIT=0' "$tmp/screen" && [ ! -s "$tmp/stderr" ]
+    check $? "$1, nothing on stderr"
+    [ -s "$tmp/stderr" ] && head -20 "$tmp/stderr" | sed 's/^/# stderr: /'
+    return 0
+}
