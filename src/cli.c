@@ -93,6 +93,9 @@ int cli_info(FILE *out, const Model *m, char *err, size_t errlen)
     fprintf(out, "rope:            %d dims, base %g\n", c->rope_dim, c->rope_base);
     fprintf(out, "rms epsilon:     %g\n", c->rms_eps);
     fprintf(out, "output:          %s\n", !m->output ? "none: final embeddings, no predictions"
+                                         : model_fills_mask(m)
+                                             ? "masked-word guesses, tied to token_embd "
+                                               "(attnscope.mlm_head)"
                                          : m->output == m->tok_embd ? "tied to token_embd"
                                                                     : "output.weight");
     fprintf(out, "tensors:         %llu", (unsigned long long)gguf_tensor_count(g));
@@ -163,6 +166,71 @@ int cli_query_token(const Model *m, const char *text, size_t len, int query, con
     int rc = resolve_query(text, len, toks, n, query, word, out, err, errlen);
     free(toks);
     return rc;
+}
+
+int cli_mask_span(const Model *m, const char *text, size_t len, const char *word, size_t *from,
+                  size_t *to, char *err, size_t errlen)
+{
+    if (!model_fills_mask(m)) {
+        error_set(err, errlen, "--mask: %s is not a masked-language model (it has no head that "
+                  "guesses a hidden word%s)", m->name,
+                  model_has_lm_head(m) ? "; it predicts the next token instead" : "");
+        return 2;
+    }
+    Token *toks;
+    size_t n;
+    if (tokenizer_encode(m->tok, text, len, 0, &toks, &n, err, errlen)) return 1;
+    int i = find_word(text, len, toks, n, word);
+    if (i < 0) {
+        free(toks);
+        error_set(err, errlen, "--mask '%s': no word of the text starts with it", word);
+        return 2;
+    }
+    size_t a = toks[i].start, e = a;
+    free(toks);
+    while (e < len && text[e] == ' ') e++;
+    while (e < len && (isalnum((unsigned char)text[e]) || (unsigned char)text[e] >= 0x80)) e++;
+    *from = a;
+    *to = e;
+    return 0;
+}
+
+/* The masked-language model's top guesses at the first [MASK] (none: no
+ * word is masked), as "mask_guesses". */
+static void json_mask_guesses(FILE *out, const Model *m, const Token *toks, int n,
+                              const AttentionTrace *t)
+{
+    int32_t mask = tokenizer_mask_id(m->tok);
+    int p = 0;
+    while (p < n && !(toks[p].id == mask && toks[p].end > toks[p].start)) p++;
+    float *logits = p < n ? malloc((size_t)t->vocab * sizeof *logits) : NULL;
+    if (!logits) {
+        fputs(",\"mask_guesses\":null", out);
+        return;
+    }
+    forward_logits(m, t, p, logits);
+    int top[5], k = t->vocab < 5 ? t->vocab : 5;
+    for (int i = 0; i < k; i++) {
+        int best = -1;
+        for (int v = 0; v < t->vocab; v++) {
+            int taken = 0;
+            for (int j = 0; j < i; j++) taken |= top[j] == v;
+            if (!taken && (best < 0 || logits[v] > logits[best])) best = v;
+        }
+        top[i] = best;
+    }
+    fprintf(out, ",\"mask_guesses\":{\"position\":%d,\"top_ids\":[", p);
+    for (int i = 0; i < k; i++) fprintf(out, i ? ",%d" : "%d", top[i]);
+    fputs("],\"top_pieces\":[", out);
+    for (int i = 0; i < k; i++) {
+        if (i) fputc(',', out);
+        const char *s = tokenizer_piece(m->tok, top[i]);
+        json_string(out, s, strlen(s));
+    }
+    fputs("],\"top_values\":[", out);
+    for (int i = 0; i < k; i++) fprintf(out, i ? ",%.7g" : "%.7g", logits[top[i]]);
+    fputs("]}", out);
+    free(logits);
 }
 
 static void json_matrix(FILE *out, const float *a, int n)
@@ -247,6 +315,7 @@ static void json_dump(FILE *out, const Model *m, const CliOptions *o, const Toke
     /* The five largest logits of the last position (none: no language-model
      * head, an encoder). */
     if (!model_has_lm_head(m)) {
+        if (model_fills_mask(m)) json_mask_guesses(out, m, toks, n, t);
         fputs(",\"logits_last\":null}\n", out);
         return;
     }
@@ -307,11 +376,30 @@ static int heads_dump(FILE *out, const Model *m, const AttentionTrace *t, char *
 /* --dump logits: every logit of the last position, one a line in
  * vocabulary order, to 9 significant digits (what an independent
  * implementation's logits are compared with). */
-static void logits_dump(FILE *out, const AttentionTrace *t)
+static int logits_dump(FILE *out, const Model *m, const Token *toks, const AttentionTrace *t,
+                       char *err, size_t errlen)
 {
-    fprintf(out, "# logits after token %d of %d, %d of them, one per vocabulary id\n",
-            t->n_tokens - 1, t->n_tokens, t->vocab);
-    for (int v = 0; v < t->vocab; v++) fprintf(out, "%.9g\n", t->logits_last[v]);
+    if (!model_fills_mask(m)) {
+        fprintf(out, "# logits after token %d of %d, %d of them, one per vocabulary id\n",
+                t->n_tokens - 1, t->n_tokens, t->vocab);
+        for (int v = 0; v < t->vocab; v++) fprintf(out, "%.9g\n", t->logits_last[v]);
+        return 0;
+    }
+    /* A masked-language model: its guesses for the first hidden token. */
+    int32_t mask = tokenizer_mask_id(m->tok);
+    int p = 0;
+    while (p < t->n_tokens && !(toks[p].id == mask && toks[p].end > toks[p].start)) p++;
+    float *logits = malloc((size_t)t->vocab * sizeof *logits);
+    if (!logits) {
+        error_set(err, errlen, "out of memory");
+        return -1;
+    }
+    forward_logits(m, t, p, logits);
+    fprintf(out, "# logits at the masked token %d of %d, %d of them, one per vocabulary id\n", p,
+            t->n_tokens, t->vocab);
+    for (int v = 0; v < t->vocab; v++) fprintf(out, "%.9g\n", logits[v]);
+    free(logits);
+    return 0;
 }
 
 /* --dump importance: every head's importance as a grid, layers down, heads
@@ -452,7 +540,12 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
                                                                               : "importance");
         return 2;
     }
-    if (o->format == DUMP_LOGITS && !model_has_lm_head(m)) {
+    if (o->format == DUMP_LOGITS && model_fills_mask(m) && !o->mask_word) {
+        error_set(err, errlen, "%s is a masked-language model: its logits are guesses for a "
+                               "hidden word; name it with --mask WORD", m->name);
+        return 2;
+    }
+    if (o->format == DUMP_LOGITS && !model_has_lm_head(m) && !model_fills_mask(m)) {
         error_set(err, errlen, "%s has no language-model head (an encoder): there are no "
                                "logits, only final embeddings", m->name);
         return 2;
@@ -489,6 +582,14 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
         }
     }
     RunRequest req = {.text = o->text, .len = o->text_len, .ablate = mask};
+    if (o->mask_word) {
+        int mrc = cli_mask_span(m, o->text, o->text_len, o->mask_word, &req.mask_from,
+                                &req.mask_to, err, errlen);
+        if (mrc) {
+            free(mask);
+            return mrc;
+        }
+    }
     RunResult r;
     int rc = run_text(m, &req, &r, err, errlen);
     free(mask);
@@ -513,7 +614,7 @@ int cli_dump(FILE *out, const Model *m, const CliOptions *o, char *err, size_t e
     }
     if (o->format == DUMP_JSON) json_dump(out, m, o, toks, (int)n, t, mats, q);
     else if (o->format == DUMP_HEADS) rc = heads_dump(out, m, t, err, errlen);
-    else if (o->format == DUMP_LOGITS) logits_dump(out, t);
+    else if (o->format == DUMP_LOGITS) rc = logits_dump(out, m, toks, t, err, errlen);
     else file_dump(out, m, o, toks, (int)n, mats);
     free(owned);
     run_result_free(&r);

@@ -26,6 +26,7 @@ typedef struct {
     int bench_runs;  /* 0: automatic */
     const char *ablate; /* --ablate "L.H[,L.H...]": heads to knock out, or NULL */
     FlowKind view;   /* --view: what --dump json/csv/svg prints (flow.h) */
+    const char *mask_word; /* --mask: the first word starting so is hidden as [MASK] */
 } CliOptions;
 
 int cli_info(FILE *out, const Model *m, char *err, size_t errlen);
@@ -40,6 +41,13 @@ int cli_check_head(const ModelConfig *c, int layer, int head, char *err, size_t 
  * no such token or word; ERR says why. */
 int cli_query_token(const Model *m, const char *text, size_t len, int query, const char *word,
                     int *out, char *err, size_t errlen);
+/* The bytes --mask WORD hides in TEXT: from the start of the first token
+ * starting a word that starts with WORD (as --query finds it) to the end of
+ * that word's letters and digits, so that every piece of the word, and no
+ * punctuation after it, becomes [MASK] (run.h).  0, 1 (tokenizing) or 2 (no
+ * such word, or the model has no masked-language-model head). */
+int cli_mask_span(const Model *m, const char *text, size_t len, const char *word, size_t *from,
+                  size_t *to, char *err, size_t errlen);
 /* The lesson's steps measured on M (lesson.h), as one JSON object. */
 int cli_lesson(FILE *out, const Model *m, char *err, size_t errlen);
 /* --prune K: knock out the K least important heads on the text at once and

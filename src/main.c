@@ -79,7 +79,10 @@ static void usage(FILE *out)
           "  -b, --bench            time the forward pass at 16, 64 and 256 tokens\n"
           "\n"
           "Options:\n"
-          "  -m, --model FILE       the GGUF model file\n"
+          "  -m, --model FILE       the GGUF model file, or a bundled one by name: decoder\n"
+          "                         (" DEFAULT_MODEL_FILE ", causal, the default) or\n"
+          "                         encoder (" ENCODER_MODEL_FILE ", bidirectional); M\n"
+          "                         switches between the two in the explorer\n"
           "  -t, --text TEXT        the sentence to analyse (default: \"" DEFAULT_TEXT "\")\n"
           "  -f, --text-file FILE   read the sentence from FILE (- for standard input; the\n"
           "                         explorer then reads keys from the terminal, /dev/tty)\n"
@@ -91,6 +94,9 @@ static void usage(FILE *out)
           "      --ablate L.H,...   knock these heads out (layer.head, from 0), in --dump\n"
           "                         or in the explorer (K toggles a head there):\n"
           "                         their outputs are zeroed before the output projection\n"
+          "      --mask WORD        hide the first word starting with WORD as [MASK] from a\n"
+          "                         masked-language model (the bundled encoder): --dump\n"
+          "                         json adds its guesses, --dump logits gives them all\n"
           "      --view VIEW        with --dump json, csv or svg: what the matrices show:\n"
           "                         attention (the softmax weights, the default), rollout\n"
           "                         (heads averaged with the residual, multiplied through\n"
@@ -188,10 +194,20 @@ static char *read_text_file(const char *path, size_t *len)
     return buf;
 }
 
-/* The bundled model: beside the binary in a build tree (src/../data), where
+/* The bundled pair, by the names --model also takes: the causal decoder
+ * (the default model) and the bidirectional encoder (issue 20). */
+static const struct {
+    const char *name, *file;
+} bundled[] = {
+    {"decoder", DEFAULT_MODEL_FILE},
+    {"encoder", ENCODER_MODEL_FILE},
+};
+enum { N_BUNDLED = sizeof bundled / sizeof bundled[0] };
+
+/* Bundled model FILE: beside the binary in a build tree (src/../data), where
  * `make install` put it, or in the source tree of an out-of-tree build.
  * BUF receives the path; NULL when none of them exists. */
-static const char *bundled_model(char *buf, size_t len)
+static const char *bundled_path(const char *file, char *buf, size_t len)
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -203,16 +219,41 @@ static const char *bundled_model(char *buf, size_t len)
         snprintf(dir, sizeof dir, "%s", exe);
     }
     const char *candidates[][2] = {
-        {dir, "/../data/" DEFAULT_MODEL_FILE},
-        {PKGDATADIR, "/" DEFAULT_MODEL_FILE},
-        {ATTNSCOPE_SRCDIR, "/data/" DEFAULT_MODEL_FILE},
+        {dir, "/../data/"},
+        {PKGDATADIR, "/"},
+        {ATTNSCOPE_SRCDIR, "/data/"},
     };
     for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
         if (!candidates[i][0][0]) continue;
-        snprintf(buf, len, "%s%s", candidates[i][0], candidates[i][1]);
+        snprintf(buf, len, "%s%s%s", candidates[i][0], candidates[i][1], file);
         if (access(buf, R_OK) == 0) return buf;
     }
     return NULL;
+}
+
+/* --model decoder / encoder: the bundled model of that name (a file of
+ * that name in the current directory wins).  Else PATH itself. */
+static const char *model_by_name(const char *path, char *buf, size_t len)
+{
+    if (access(path, F_OK) == 0) return path;
+    for (int i = 0; i < N_BUNDLED; i++)
+        if (strcmp(path, bundled[i].name) == 0) {
+            const char *p = bundled_path(bundled[i].file, buf, len);
+            return p ? p : path;
+        }
+    return path;
+}
+
+/* Which bundled model PATH is (the same file), or -1. */
+static int bundled_index(const char *path)
+{
+    char want[PATH_MAX], buf[PATH_MAX + 64], got[PATH_MAX];
+    if (!realpath(path, want)) return -1;
+    for (int i = 0; i < N_BUNDLED; i++) {
+        const char *p = bundled_path(bundled[i].file, buf, sizeof buf);
+        if (p && realpath(p, got) && strcmp(got, want) == 0) return i;
+    }
+    return -1;
 }
 
 /* The model when --model is not given: the config's, then $ATTNSCOPE_MODEL,
@@ -222,18 +263,19 @@ static const char *default_model(const Config *cfg, char *buf, size_t len)
     if (cfg->model) return cfg->model;
     const char *env = getenv("ATTNSCOPE_MODEL");
     if (env && *env) return env;
-    return bundled_model(buf, len);
+    return bundled_path(DEFAULT_MODEL_FILE, buf, len);
 }
 
 /* The explorer, opened where the options (else the config file) say:
  * a layer, head or query number the model or the text does not have is the
  * usage error --dump gives; a query word the text lacks is only a note. */
-static int explore(const Model *m, const CliOptions *o, const Config *cfg, int have_query,
+static int explore(const Model *m, const Model *partner, const CliOptions *o, const Config *cfg,
+                   int have_query,
                    Palette palette, int values, int lesson, bool plain, char *err,
                    size_t errlen)
 {
     AppOptions ao = {
-        .model = m, .text = o->text, .text_len = o->text_len, .palette = palette,
+        .model = m, .partner = partner, .mask_word = o->mask_word, .text = o->text, .text_len = o->text_len, .palette = palette,
         .show_values = values,
         .layer = o->layer >= 0 ? o->layer : cfg->have_layer ? cfg->layer : 0,
         .head = o->head >= 0 ? o->head : cfg->have_head ? cfg->head : 0,
@@ -276,7 +318,7 @@ static int explore(const Model *m, const CliOptions *o, const Config *cfg, int h
 
 int main(int argc, char **argv)
 {
-    enum { OPT_RUNS = 256, OPT_VALUES, OPT_LESSON, OPT_ABLATE, OPT_PRUNE, OPT_VIEW };
+    enum { OPT_RUNS = 256, OPT_VALUES, OPT_LESSON, OPT_ABLATE, OPT_PRUNE, OPT_VIEW, OPT_MASK };
     static const struct option longopts[] = {
         {"info", no_argument, NULL, 'i'},        {"dump", required_argument, NULL, 'd'},
         {"bench", no_argument, NULL, 'b'},       {"model", required_argument, NULL, 'm'},
@@ -290,6 +332,7 @@ int main(int argc, char **argv)
         {"ablate", required_argument, NULL, OPT_ABLATE},
         {"prune", required_argument, NULL, OPT_PRUNE},
         {"view", required_argument, NULL, OPT_VIEW},
+        {"mask", required_argument, NULL, OPT_MASK},
         {"help", no_argument, NULL, 'h'},        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
@@ -332,6 +375,7 @@ int main(int argc, char **argv)
             break;
         case OPT_VALUES: values = 1; break;
         case OPT_ABLATE: o.ablate = optarg; break;
+        case OPT_MASK: o.mask_word = optarg; break;
         case OPT_VIEW:
             if (flow_parse(optarg, &o.view)) {
                 fprintf(stderr, "attnscope: --view takes attention, rollout or values, not '%s'\n",
@@ -400,6 +444,11 @@ int main(int argc, char **argv)
                         "--view rollout)\n");
         return 2;
     }
+    if (o.mask_word && (lesson || bench || info || prune || (dump && o.format == DUMP_IMPORTANCE))) {
+        fprintf(stderr, "attnscope: --mask goes with --dump (e.g. --dump json --mask bank) or "
+                        "opens the explorer with that word hidden\n");
+        return 2;
+    }
     if (lesson && dump && o.format != DUMP_JSON) {
         fprintf(stderr, "attnscope: --lesson prints its steps with --dump json only\n");
         return 2;
@@ -417,6 +466,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < cfg.n_warnings; i++) fprintf(stderr, "attnscope: %s\n", cfg.warnings[i]);
     char model_buf[PATH_MAX + 64];
     if (!o.model_path) o.model_path = default_model(&cfg, model_buf, sizeof model_buf);
+    if (o.model_path) o.model_path = model_by_name(o.model_path, model_buf, sizeof model_buf);
     if (!o.text && !text_file) o.text = cfg.text ? cfg.text : DEFAULT_TEXT;
     if (!have_palette) palette = cfg.palette;
     if (!values) values = cfg.show_values;
@@ -456,8 +506,16 @@ int main(int argc, char **argv)
                           : cli_dump(stdout, m, &o, err, sizeof err);
             model_close(m);
         } else {
-            rc = explore(m, &o, &cfg, have_query, palette, values, lesson, argc == 1, err,
-                         sizeof err);
+            /* The bundled pair: the other one is opened too, for M. */
+            Model *partner = NULL;
+            int b = bundled_index(o.model_path);
+            char pbuf[PATH_MAX + 64], perr[512];
+            const char *ppath = b >= 0 ? bundled_path(bundled[(b + 1) % N_BUNDLED].file, pbuf, sizeof pbuf)
+                                       : NULL;
+            if (ppath && model_open(&partner, ppath, perr, sizeof perr)) partner = NULL;
+            rc = explore(m, partner, &o, &cfg, have_query, palette, values, lesson, argc == 1,
+                         err, sizeof err);
+            model_close(partner);
             model_close(m);
         }
     }

@@ -225,7 +225,7 @@ run --model "$model" --text-file "$tmp/latin1.txt" --dump json --layer 0 --head 
 [ $rc -eq 0 ] && grep -q '"text":"caf\\ufffd \\ufffd\\ufffd ok"' "$tmp/out" && grep -q '<0xFF>' "$tmp/out"
 ok $? "invalid UTF-8 text gives byte tokens and valid JSON escapes"
 
-# --lesson: the steps measured headless, as one JSON object of 8 steps on
+# --lesson: the steps measured headless, as one JSON object of 9 steps on
 # the bundled model; alone it opens the explorer, which without a terminal
 # is the explorer's one-line refusal, exit 2 (tests/test_tui_lesson.sh
 # drives the lesson itself).
@@ -234,9 +234,9 @@ XDG_CONFIG_HOME=$tmp/none ATTNSCOPE_MODEL= "$bin" --lesson --dump json >"$tmp/le
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = d["steps"]
-assert len(s) == 8 and [x["index"] for x in s] == list(range(1, 9))
+assert len(s) == 9 and [x["index"] for x in s] == list(range(1, 10))
 views = [x["view"] for x in s]
-assert views == ["row", "qkv", "softmax", "mask", "heads", "cost", "prune", "twin"], views
+assert views == ["row", "qkv", "softmax", "mask", "heads", "cost", "prune", "twin", "row"], views
 for x in s:
     assert 1 <= len(x["caption"]) <= 3 and all(len(l) <= 78 for l in x["caption"])
     for k in ("title", "sentence", "layer", "head", "query", "query_word", "key", "key_word",
@@ -253,10 +253,16 @@ assert p["top1_same"][0] == nb["positions"] == 11
 k5 = int(nb["k5"])
 assert all(l <= p["loss"][0] * 1.05 for l in p["loss"][:k5 + 1])
 assert k5 == 30 or p["loss"][k5 + 1] > p["loss"][0] * 1.05
+# Every word sees every other word: in the causal decoder "bank" cannot see
+# "river" (after it): no head, weight 0, and the caption says why.
+b = s[8]
+assert (b["query_word"], b["key_word"]) == ("bank", "river") and b["found"] is False
+assert b["numbers"]["w_target"] == 0 and b["numbers"]["prefer"] == 0
+assert "behind the mask" in b["caption"][1]
 PY
-ok $? "--lesson --dump json prints 8 measured steps as JSON (step 1: it -> cat; step 7 the pruning curve)"
+ok $? "--lesson --dump json prints 9 measured steps as JSON (step 1: it -> cat; step 7 the pruning curve; step 9: bank cannot see river in a decoder)"
 run --model "$model" --lesson --dump json
-[ $rc -eq 0 ] && [ "$(grep -o '"index":' "$tmp/out" | wc -l)" -eq 8 ]
+[ $rc -eq 0 ] && [ "$(grep -o '"index":' "$tmp/out" | wc -l)" -eq 9 ]
 ok $? "--lesson --dump json runs on ref260K too"
 run --model "$model" --lesson
 [ $rc -eq 2 ] && [ ! -s "$tmp/out" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&

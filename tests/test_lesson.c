@@ -402,7 +402,7 @@ static void test_not_found(const Model *m, const char *name, const char *text)
 int main(void)
 {
     char err[512] = "";
-    is_int(lesson_step_count(), 8, "eight steps");
+    is_int(lesson_step_count(), 9, "nine steps");
     int table_ok = 1;
     for (int i = 0; i < lesson_step_count(); i++) {
         const LessonStep *s = lesson_step(i);
@@ -410,7 +410,7 @@ int main(void)
                     && strcmp(lesson_view_name(s->view), "?") != 0
                     && (s->view != LESSON_VIEW_TWIN || s->twin);
     }
-    ok(table_ok && lesson_step(8) == NULL && lesson_step(-1) == NULL,
+    ok(table_ok && lesson_step(9) == NULL && lesson_step(-1) == NULL,
        "every step has a title, sentence, view and caption; out of range is NULL");
 
     const char *srcdir = getenv("ATTNSCOPE_SRCDIR");
@@ -420,7 +420,7 @@ int main(void)
     Model *m = NULL;
     if (access(path, R_OK) == 0 && model_open(&m, path, err, sizeof err) == 0) {
         LessonResult *r = malloc(sizeof *r);
-        ok(lesson_measure(m, 8, r, err, sizeof err) == -1 && strstr(err, "no step 9"),
+        ok(lesson_measure(m, 9, r, err, sizeof err) == -1 && strstr(err, "no step 10"),
            "a step out of range is an error with a message");
         free(r);
         test_bundled(m, srcdir);

@@ -144,7 +144,7 @@ set -- $top1; T2=$3
 [ -n "$o2" ] && [ -n "$L2" ] && [ -n "$T2" ]
 ok $? "--lesson --dump json: step 7's order and curve ($o1, $o2 first; loss $L0 -> $L2 with two out)"
 start 80 24 $ui -- --lesson
-wait_for '^ Lesson 1/8 ' && keys n n n n n n && wait_for '^ Lesson 7/8 · Many heads are redundant' &&
+wait_for '^ Lesson 1/9 ' && keys n n n n n n && wait_for '^ Lesson 7/9 · Many heads are redundant' &&
     wait_for '^│▶  0  -'
 check $? "the lesson's step 7 opens on its table, the cursor on 0 heads out"
 keys +
@@ -156,7 +156,7 @@ keys -
 wait_for '^ 1/30 heads off' && grep -q '^│▶  1  ' "$tmp/screen"
 check $? "-: one head back in, the cursor on row 1"
 keys n
-wait_for '^ Lesson 8/8 ' && wait_gone 'heads off'
+wait_for '^ Lesson 8/9 ' && wait_gone 'heads off'
 check $? "n: the next step brings the step's heads back in"
 quits "q in the lesson exits 0"
 

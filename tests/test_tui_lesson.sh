@@ -24,7 +24,7 @@ fi
 ref=$(cd "$shared/models" 2>/dev/null && pwd)/ref260K.gguf
 [ -f "$ref" ] || ref=""
 ui="TERM=xterm-256color LANG=C.UTF-8 XDG_CONFIG_HOME=$tmp/none ATTNSCOPE_MODEL="
-steps=8
+steps=9
 
 
 # --- what --lesson --dump json says --------------------------------------------
@@ -193,6 +193,13 @@ check_panel() {
         twin=$(jstr twin <"$tmp/step") tw=$(printf '%.2f' "$(jnum twin_w_target <"$tmp/step")")
         grep -Fq -- "$twin" "$tmp/screen" && grep -q "^│.*[^0-9.]$(re "$tw")\([^0-9]\|\$\)" "$tmp/screen"
         check $? "$label step 8: the twin sentence is shown ($twin), with its weight on \"$kw\" ($tw)"
+        ;;
+    9)
+        # The decoder: "bank" cannot see "river", after it (the encoder's
+        # side is tests/test_tui_encoder.sh).
+        grep -q 'The b·ank by the river was ste·ep\.' "$tmp/screen" &&
+            grep -Eq '^│▶ bank ' "$tmp/screen"
+        check $? "$label step 9: the bank sentence, the query on \"bank\" (whole words: the decoder splits it)"
         ;;
     esac
 }
@@ -369,7 +376,8 @@ start 40 12 $ui -- --lesson --model "$bundled"
 k=1
 while [ $k -le $steps ]; do
     c=$(step "$tmp/bundled.json" $k | captions | head -1 | cut -c1-20)
-    wait_for "^ Lesson $k/$steps( |$)" && wait_for "layer $L1  head $H1( |$)" && fits 40 12 &&
+    Lk=$(step "$tmp/bundled.json" $k | jnum layer) Hk=$(step "$tmp/bundled.json" $k | jnum head)
+    wait_for "^ Lesson $k/$steps( |$)" && wait_for "(layer |L)$Lk  head $Hk( |$)" && fits 40 12 &&
         ! grep -Fq -- "$c" "$tmp/screen" && ! cmp -s "$tmp/screen" "$tmp/prev"
     check $? "40x12 step $k: 'Lesson $k/$steps' in one line, no caption, fits, differs from the step before"
     cp "$tmp/screen" "$tmp/prev"

@@ -17,6 +17,7 @@
 
 #define CAT_SENTENCE "The cat sat on the mat because it was tired."
 #define TWIN_SENTENCE "The mat sat on the cat because it was tired."
+#define BANK_SENTENCE "The bank by the river was steep."
 
 /* The lesson.  Adding a step: one row here, plus its view in the UI.  Each
  * filled caption line must fit LESSON_CAPTION_COLUMNS (tests/test_lesson.c
@@ -140,6 +141,30 @@ static const LessonStep steps[] = {
             "then {twin_w_target}/{twin_w_competitor} in the twin.",
             "The head matches positions and word patterns; it does not know who "
             "was tired.",
+        },
+    },
+    {
+        /* Chosen like step 1; in a causal model every head gives "river" 0
+         * (it is after "bank"), so only an encoder finds one. */
+        .title = "Every word sees every other word",
+        .sentence = BANK_SENTENCE,
+        .view = LESSON_VIEW_ROW,
+        .chooser = LESSON_CHOOSE_TARGET,
+        .query_word = "bank", .target_word = "river", .competitor_word = "steep",
+        .caption = {
+            "Layer {layer} head {head}: \"{query}\" puts {w_target} of its weight on "
+            "\"{target}\", a word after it.",
+            "{prefer} of the {heads} heads weigh \"{target}\" above \"{competitor}\". "
+            "Each word sees every word:",
+            "this encoder is bidirectional. A causal model hides \"{target}\" from "
+            "\"{query}\" (M).",
+        },
+        .caption_none = {
+            "No head sends \"{query}\" to \"{target}\" (at least 0.30); best {w_target}, "
+            "layer {layer} head {head}.",
+            "A causal model hides \"{target}\" from \"{query}\": it comes after, behind "
+            "the mask.",
+            "An encoder sees every word, after it too: M switches to the bundled encoder.",
         },
     },
 };

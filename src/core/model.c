@@ -287,6 +287,38 @@ static int bind_weights(Model *m, char *err, size_t errlen)
     return rc;
 }
 
+/* attnscope.mlm_head (our key): "tied_embeddings" makes an encoder's
+ * token embeddings its masked-language-model head (logits = h_final E^T,
+ * nothing else), so the file holds only tensors llama.cpp expects.  It needs
+ * a [MASK] token to hide words with. */
+static int bind_mlm_head(Model *m, char *err, size_t errlen)
+{
+    static const char key[] = "attnscope.mlm_head";
+    const char *file = gguf_name(m->gguf);
+    if (!gguf_find_kv(m->gguf, key)) return 0;
+    const GgufStr *v = gguf_get_str(m->gguf, key, err, errlen);
+    if (!v) return -1;
+    if (v->len != 15 || memcmp(v->ptr, "tied_embeddings", 15) != 0) {
+        error_set(err, errlen, "%s: %s is \"%.*s\"; the only head attnscope knows is "
+                  "\"tied_embeddings\"", file, key, v->len > 40 ? 40 : (int)v->len, v->ptr);
+        return -1;
+    }
+    if (!arch_has(m->arch, ARCH_NO_LM_HEAD) || m->cfg.causal) {
+        error_set(err, errlen, "%s: %s is for a bidirectional encoder without a head; this is "
+                  "a %s %s model", file, key, m->cfg.causal ? "causal" : "bidirectional",
+                  m->arch->name);
+        return -1;
+    }
+    if (tokenizer_mask_id(m->tok) < 0) {
+        error_set(err, errlen, "%s: %s needs tokenizer.ggml.mask_token_id, the token that "
+                  "hides a word", file, key);
+        return -1;
+    }
+    m->output = m->tok_embd;
+    m->masked_lm = true;
+    return 0;
+}
+
 static char *model_name(const Gguf *g)
 {
     const GgufKV *kv = gguf_find_kv(g, "general.name");
@@ -309,7 +341,7 @@ int model_from_gguf(Model **out, Gguf *g, char *err, size_t errlen)
     m->gguf = g;
     if (tokenizer_from_gguf(&m->tok, g, err, errlen)) goto fail;
     if (read_config(m, err, errlen)) goto fail;
-    if (bind_weights(m, err, errlen)) goto fail;
+    if (bind_weights(m, err, errlen) || bind_mlm_head(m, err, errlen)) goto fail;
     m->name = model_name(g);
     if (!m->name) {
         error_set(err, errlen, "out of memory");
@@ -342,4 +374,5 @@ void model_close(Model *m)
     free(m);
 }
 
-bool model_has_lm_head(const Model *m) { return m->output != NULL; }
+bool model_has_lm_head(const Model *m) { return m->output != NULL && !m->masked_lm; }
+bool model_fills_mask(const Model *m) { return m->masked_lm; }

@@ -77,6 +77,12 @@ typedef struct Model {
     const float *out_norm, *out_norm_b; /* (dim); NULL without a language-model head */
     const float *output;    /* (vocab, dim); token_embd when tied; NULL without a
                                language-model head (bert: final embeddings only) */
+    /* An encoder trained as a masked-language model whose head is its token
+     * embeddings (attnscope.mlm_head = "tied_embeddings", a key of ours that
+     * llama.cpp ignores): output is tok_embd and the logits at a position
+     * are its guesses for the token there (at a [MASK], the hidden word),
+     * not for the next one.  See model_fills_mask. */
+    bool masked_lm;
     float **owned;          /* converted weights, freed at close */
     int n_owned;
 } Model;
@@ -85,7 +91,11 @@ int model_open(Model **out, const char *path, char *err, size_t errlen);
 /* The same from a GGUF already open; takes ownership of G even on failure. */
 int model_from_gguf(Model **out, Gguf *g, char *err, size_t errlen);
 void model_close(Model *m); /* NULL is fine */
-/* Whether M predicts tokens (has logits); bert embedding models do not. */
+/* Whether M predicts the next token (a causal language model's head); bert
+ * embedding models and masked-language models do not. */
 bool model_has_lm_head(const Model *m);
+/* Whether M guesses the token at a position from both sides (a masked-
+ * language-model head, and a [MASK] token to hide a word with). */
+bool model_fills_mask(const Model *m);
 
 #endif

@@ -43,7 +43,14 @@ int run_text(const Model *m, const RunRequest *req, RunResult *out, char *err, s
         run_result_free(out);
         return -1;
     }
-    for (size_t i = 0; i < n; i++) ids[i] = out->tokens[i].id;
+    int32_t mask = tokenizer_mask_id(m->tok);
+    for (size_t i = 0; i < n; i++) {
+        Token *t = &out->tokens[i];
+        if (mask >= 0 && req->mask_to > req->mask_from && t->end > t->start &&
+            t->start >= req->mask_from && t->start < req->mask_to)
+            t->id = mask;
+        ids[i] = t->id;
+    }
     /* Positions before the first changed token can be reused. */
     int keep = 0;
     if (req->prev && req->prev_tokens)

@@ -35,6 +35,10 @@ typedef struct {
      * below its first differently knocked-out one (forward.h,
      * ForwardOptions: layer reuse).  Costs n_layers*n*dim floats. */
     bool record_residual;
+    /* Bytes [mask_from, mask_to) of the text hidden from a masked-language
+     * model (model_fills_mask): every token starting there becomes [MASK],
+     * keeping its span.  mask_to <= mask_from: none. */
+    size_t mask_from, mask_to;
 } RunRequest;
 
 typedef struct {

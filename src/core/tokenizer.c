@@ -165,7 +165,7 @@ static int build(Tokenizer **out, const TokenizerKind *kind, const GgufStr *strs
     if (!t) goto oom;
     t->kind = kind;
     t->n = n;
-    t->bos_id = t->sep_id = t->unk_id = -1;
+    t->bos_id = t->sep_id = t->unk_id = t->mask_id = -1;
 
     size_t total = 0;
     for (int32_t i = 0; i < n; i++) {
@@ -410,8 +410,10 @@ int tokenizer_from_gguf(Tokenizer **out, const Gguf *g, char *err, size_t errlen
                      : kind->default_unk < n ? kind->default_unk : -1;
     int32_t sep_id = kind->default_sep < n ? kind->default_sep : -1;
     int add_bos = kind->default_add_bos && bos_id >= 0, add_space_prefix = 1;
+    int32_t mask_id = -1;
     int bos_given = gguf_find_kv(g, "tokenizer.ggml.bos_token_id") != NULL;
     if (get_opt_id(g, "tokenizer.ggml.bos_token_id", n, &bos_id, err, errlen) ||
+        get_opt_id(g, "tokenizer.ggml.mask_token_id", n, &mask_id, err, errlen) ||
         get_opt_id(g, "tokenizer.ggml.unknown_token_id", n, &unk_id, err, errlen) ||
         get_opt_id(g, "tokenizer.ggml.seperator_token_id", n, &sep_id, err, errlen) ||
         tokenizer_get_opt_bool(g, "tokenizer.ggml.add_space_prefix", &add_space_prefix, err,
@@ -432,6 +434,7 @@ int tokenizer_from_gguf(Tokenizer **out, const Gguf *g, char *err, size_t errlen
     }
     t->bos_id = add_bos ? bos_id : -1;
     t->sep_id = sep_id;
+    t->mask_id = mask_id;
     find_byte_pieces(t);
     *out = t;
     return 0;
@@ -461,6 +464,7 @@ void tokenizer_free(Tokenizer *t) {
 int32_t tokenizer_vocab_size(const Tokenizer *t) { return t->n; }
 
 int32_t tokenizer_bos_id(const Tokenizer *t) { return t->bos_id; }
+int32_t tokenizer_mask_id(const Tokenizer *t) { return t->mask_id; }
 
 const char *tokenizer_model_name(const Tokenizer *t) { return t->kind->model; }
 

@@ -61,6 +61,8 @@ void tokenizer_free(Tokenizer *t); /* NULL is fine */
 
 int32_t tokenizer_vocab_size(const Tokenizer *t);
 int32_t tokenizer_bos_id(const Tokenizer *t);
+/* The masked-language-model's [MASK] (tokenizer.ggml.mask_token_id), or -1. */
+int32_t tokenizer_mask_id(const Tokenizer *t);
 /* tokenizer.ggml.model of this tokenizer: "llama", "gpt2" or "bert". */
 const char *tokenizer_model_name(const Tokenizer *t);
 /* What kind it is, for people: "SentencePiece BPE", "byte-level BPE", "WordPiece". */

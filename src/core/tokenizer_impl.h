@@ -43,6 +43,7 @@ struct Tokenizer {
     int32_t bos_id;       /* prepended when >= 0 */
     int32_t sep_id;       /* appended when >= 0 (WordPiece's [SEP]) */
     int32_t unk_id;
+    int32_t mask_id;      /* tokenizer.ggml.mask_token_id, or -1 */
     int add_space_prefix; /* SentencePiece */
     int32_t byte_id[256]; /* SentencePiece: id of "<0xXX>", or unk_id */
     PieceTable mergeable; /* SentencePiece: NORMAL and USER_DEFINED pieces, first wins */

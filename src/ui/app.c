@@ -50,6 +50,12 @@ static void on_signal(int sig)
 
 typedef struct {
     const AppOptions *opt;
+    const Model *model;  /* on screen: opt->model, or after M its partner */
+    const Model *other;  /* what M switches to, or NULL */
+    bool utf8;
+    /* After M: the byte of the text the query stood on, to put it back on
+     * that word in the other model's tokens; (size_t)-1: none. */
+    size_t follow_byte;
     AppState st;
     Scene scene;
     Theme theme;
@@ -237,6 +243,8 @@ static int follow_query(const WorkResult *old, int q, const WorkResult *new)
     return -1;
 }
 
+static void toggle_mask(App *a);
+
 /* The first result: the query --query named, or a note saying why not. */
 static void open_query(App *a)
 {
@@ -253,6 +261,22 @@ static void open_query(App *a)
         }
     }
     if (q >= 0) app_state_set_query(&a->st, q);
+    if (o->mask_word) {
+        /* --mask: that word hidden, as _ would hide it with the query on it. */
+        int m = scene_find(&a->scene, o->mask_word, -1, +1);
+        if (m < 0) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "--mask: no word starting with \"%s\" in the text",
+                     o->mask_word);
+            set_message(a, msg);
+        } else {
+            if (q < 0) app_state_set_query(&a->st, m);
+            int keep = a->st.query;
+            a->st.query = m;
+            toggle_mask(a);
+            a->st.query = keep;
+        }
+    }
 }
 
 /* A step was entered (or the intro opened): its measured layer, head, query
@@ -295,7 +319,8 @@ static void submit(App *a)
     WorkJob job = {st->text, st->len, st->text_gen, ls ? step : -1,
                    ls && st->lesson >= 0 && ls->view == LESSON_VIEW_COST,
                    st->n_ablated ? st->ablate : NULL,
-                   st->importance && st->mode == MODE_OVERVIEW};
+                   st->importance && st->mode == MODE_OVERVIEW,
+                   st->masked ? st->mask_from : 0, st->masked ? st->mask_to : 0};
     worker_submit_job(a->worker, &job);
 }
 
@@ -324,6 +349,14 @@ static void take_result(App *a)
         a->have_compute_message = false;
         a->st.bidirectional = !a->scene.res.trace->causal;
         app_state_set_tokens(&a->st, a->scene.res.n);
+        if (a->follow_byte != (size_t)-1) {
+            /* The other model's tokens: the query back on its word. */
+            for (int i = 0; i < a->scene.res.n && follow < 0; i++)
+                if (a->scene.res.tokens[i].start <= a->follow_byte &&
+                    a->follow_byte < a->scene.res.tokens[i].end)
+                    follow = i;
+            a->follow_byte = (size_t)-1;
+        }
         if (follow >= 0) app_state_set_query(&a->st, follow);
         if (!a->opened) open_query(a);
         apply_lesson(a, follow >= 0 || !had);
@@ -530,6 +563,85 @@ static unsigned step_words(App *a, Action act, int old_q, int old_k)
     return need;
 }
 
+/* M: the other model of the bundled pair on the same sentence, the query
+ * kept on its word; a new worker for it (the old one is joined first). */
+static void switch_model(App *a)
+{
+    if (!a->other) {
+        set_message(a, "M: no other bundled model to switch to (--model decoder or encoder)");
+        return;
+    }
+    if (!a->worker) return;
+    size_t byte = (size_t)-1;
+    const WorkResult *r = &a->scene.res;
+    if (a->scene.have && a->st.query < r->n && r->tokens[a->st.query].end > r->tokens[a->st.query].start) {
+        byte = r->tokens[a->st.query].start;
+        while (byte + 1 < r->tokens[a->st.query].end && r->text[byte] == ' ') byte++;
+    }
+    worker_stop(a->worker);
+    a->worker = NULL;
+    const Model *m = a->other;
+    a->other = a->model;
+    a->model = m;
+    scene_free(&a->scene);
+    scene_init(&a->scene, m, a->utf8);
+    if (app_state_set_model(&a->st, m->cfg.n_layers, m->cfg.n_heads)) {
+        set_message(a, "out of memory switching models");
+        a->st.quit = true;
+        return;
+    }
+    a->worker = worker_start(m, a->wake[1]);
+    if (!a->worker) {
+        set_message(a, "cannot start the compute thread");
+        a->st.quit = true;
+        return;
+    }
+    a->follow_byte = byte;
+    if (a->st.lesson >= 0) a->lesson_apply = a->st.lesson;
+    a->submit_pending = true;
+    char msg[200];
+    snprintf(msg, sizeof msg, "%s: %s", m->name,
+             m->cfg.causal ? "causal: each word sees only the words before it"
+                           : "bidirectional: each word sees every word, after it too");
+    set_message(a, msg);
+}
+
+/* _: hide the query's word as [MASK] from a masked-language model and show
+ * its guesses (the predictions panel), or show the word again. */
+static void toggle_mask(App *a)
+{
+    AppState *st = &a->st;
+    if (!model_fills_mask(a->model)) {
+        set_message(a, a->other && model_fills_mask(a->other)
+                           ? "_ hides a word from a masked-language model: M switches to the "
+                             "encoder, which guesses hidden words"
+                           : "_ hides a word from a masked-language model; this model has no "
+                             "head that guesses hidden words");
+        return;
+    }
+    if (st->masked) {
+        st->masked = false;
+        st->text_gen++;
+        a->submit_pending = true;
+        return;
+    }
+    const Scene *s = &a->scene;
+    if (!s->have) return;
+    int w = s->word_of[st->query];
+    int first = s->word_first[w], last = s->word_first[w + 1] - 1;
+    const Token *t = s->res.tokens;
+    if (t[first].end <= t[first].start) {
+        set_message(a, "the query is not on a word of the text: move it to one to hide it");
+        return;
+    }
+    st->mask_from = t[first].start;
+    st->mask_to = t[last].end;
+    st->masked = true;
+    st->text_gen++;
+    st->predict = true, st->multi = st->math = st->pinned = false;
+    a->submit_pending = true;
+}
+
 static void handle_key(App *a, const TermKeyKey *k)
 {
     UiKey u = convert_key(k);
@@ -549,6 +661,8 @@ static void handle_key(App *a, const TermKeyKey *k)
     if (need & NEED_SAVE) save_view(a);
     if (need & NEED_SEARCH) find_word(a);
     if (need & NEED_PRUNE) apply_prune(a);
+    if (need & NEED_MODEL) switch_model(a);
+    if (need & NEED_MASK) toggle_mask(a);
     if (need & NEED_LESSON) {
         /* Measure the new step, even on the same text; leaving: nothing. */
         a->lesson_apply = a->st.lesson;
@@ -681,6 +795,10 @@ int app_run(const AppOptions *o, char *err, size_t errlen)
     a.wake[0] = a.wake[1] = -1;
     int rc = 1;
     bool utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+    a.utf8 = utf8;
+    a.model = o->model;
+    a.other = o->partner;
+    a.follow_byte = (size_t)-1;
     const ModelConfig *c = &o->model->cfg;
     if (app_state_init(&a.st, c->n_layers, c->n_heads, o->text, o->text_len)) {
         error_set(err, errlen, "out of memory");
@@ -700,7 +818,7 @@ int app_run(const AppOptions *o, char *err, size_t errlen)
     } else if (o->intro) {
         a.lesson_apply = 0;
     }
-    scene_init(&a.scene, o->model, utf8);
+    scene_init(&a.scene, a.model, utf8);
     if (install_signals() || make_pipe(a.wake)) {
         error_set(err, errlen, "cannot create pipes: %s", strerror(errno));
         goto out;
@@ -719,7 +837,7 @@ int app_run(const AppOptions *o, char *err, size_t errlen)
     theme_init(&a.theme, o->palette, utf8);
     layout_build(&a.layout, a.st.lesson >= 0);
     layout_changed(&a);
-    a.worker = worker_start(o->model, a.wake[1]);
+    a.worker = worker_start(a.model, a.wake[1]);
     if (!a.worker) {
         termkey_destroy(a.tk);
         screen_stop();

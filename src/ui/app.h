@@ -13,6 +13,11 @@
 
 typedef struct {
     const Model *model;
+    /* The other model of the bundled pair (decoder <-> encoder), which M
+     * switches to, or NULL. */
+    const Model *partner;
+    /* Open with the first word starting so hidden as [MASK] (--mask), or NULL. */
+    const char *mask_word;
     const char *text;
     size_t text_len;
     Palette palette;

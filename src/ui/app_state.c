@@ -32,6 +32,31 @@ int app_state_init(AppState *s, int n_layers, int n_heads, const char *text, siz
     return 0;
 }
 
+static int clamp(int v, int lo, int hi);
+
+int app_state_set_model(AppState *s, int n_layers, int n_heads)
+{
+    unsigned char *a = calloc((size_t)(n_layers > 0 ? n_layers : 1) * (n_heads > 0 ? n_heads : 1), 1);
+    if (!a) return -1;
+    free(s->ablate);
+    s->ablate = a;
+    s->n_ablated = s->prune_k = 0;
+    s->n_layers = n_layers;
+    s->n_heads = n_heads;
+    s->layer = clamp(s->layer, 0, n_layers - 1);
+    s->head = clamp(s->head, 0, n_heads - 1);
+    s->pin_layer = clamp(s->pin_layer, 0, n_layers - 1);
+    s->pin_head = clamp(s->pin_head, 0, n_heads - 1);
+    s->ov_layer = clamp(s->ov_layer, 0, n_layers - 1);
+    s->ov_head = clamp(s->ov_head, 0, n_heads - 1);
+    s->importance = false;
+    s->masked = false;
+    s->bidirectional = false;
+    s->n_tokens = 0;
+    s->text_gen++;
+    return 0;
+}
+
 void app_state_free(AppState *s)
 {
     free(s->text);
@@ -87,6 +112,14 @@ Mode app_state_base_mode(const AppState *s)
     return s->lesson >= 0 ? MODE_LESSON : MODE_NORMAL;
 }
 
+/* The text changed: a new computation, and a masked word's bytes no longer
+ * name it. */
+static void text_changed(AppState *s)
+{
+    s->text_gen++;
+    s->masked = false;
+}
+
 /* Replace the sentence with TEXT (as if typed); nothing when it is the same. */
 static unsigned set_text(AppState *s, const char *text)
 {
@@ -96,7 +129,7 @@ static unsigned set_text(AppState *s, const char *text)
     memcpy(s->text, text, len);
     s->text[len] = '\0';
     s->len = s->edit = len;
-    s->text_gen++;
+    text_changed(s);
     return NEED_DRAW | NEED_FORWARD;
 }
 
@@ -189,7 +222,7 @@ static unsigned edit_text(AppState *s, Action a, const UiKey *key)
         memcpy(s->text + s->edit, key->utf8, n);
         s->len += n;
         s->edit += n;
-        s->text_gen++;
+        text_changed(s);
         return NEED_DRAW | NEED_FORWARD;
     }
     case ACT_EDIT_BACKSPACE: from = prev_char(s->text, s->edit); break;
@@ -200,7 +233,7 @@ static unsigned edit_text(AppState *s, Action a, const UiKey *key)
     memmove(s->text + from, s->text + to, s->len - to + 1);
     s->len -= to - from;
     s->edit = from;
-    s->text_gen++;
+    text_changed(s);
     return NEED_DRAW | NEED_FORWARD;
 }
 
@@ -321,6 +354,8 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
         return NEED_DRAW | NEED_ROW;
     }
     case ACT_TOGGLE_IMPORTANCE: s->importance = !s->importance; return NEED_DRAW;
+    case ACT_SWITCH_MODEL: return NEED_DRAW | NEED_MODEL;
+    case ACT_MASK: return NEED_DRAW | NEED_MASK;
     case ACT_HELP:
         if (s->mode != MODE_HELP) s->help_return = s->mode, s->help_scroll = 0;
         s->mode = MODE_HELP;
@@ -377,7 +412,7 @@ unsigned app_state_apply(AppState *s, Action a, const UiKey *key)
         if (s->saved_len == s->len && memcmp(s->saved, s->text, s->len) == 0) return NEED_DRAW;
         memcpy(s->text, s->saved, s->saved_len + 1);
         s->len = s->edit = s->saved_len;
-        s->text_gen++;
+        text_changed(s);
         return NEED_DRAW | NEED_FORWARD;
     case ACT_EDIT_INSERT:
     case ACT_EDIT_BACKSPACE:

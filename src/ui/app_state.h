@@ -70,6 +70,11 @@ typedef struct {
     /* The lesson's pruning step: how many of its ranked heads + has knocked
      * out (the loop sets the mask from the step's measured order). */
     int prune_k;
+    /* The query's word hidden as [MASK] from a masked-language model (_):
+     * bytes [mask_from, mask_to) of the text (the loop sets them from the
+     * tokens); any change of the text unmasks it. */
+    bool masked;
+    size_t mask_from, mask_to;
 } AppState;
 
 /* What an action requires of the loop. */
@@ -83,10 +88,16 @@ enum {
     NEED_LESSON = 64, /* the lesson's step changed (or the lesson was left):
                          measure it, lay the screen out for it */
     NEED_PRUNE = 128, /* prune_k changed: knock out the step's first prune_k heads */
+    NEED_MODEL = 256, /* switch to the other bundled model (M) */
+    NEED_MASK = 512,  /* hide the query's word, or show it again (_) */
 };
 
 int app_state_init(AppState *s, int n_layers, int n_heads, const char *text, size_t len);
 void app_state_free(AppState *s);
+/* Another model (M): its layers and heads; every head back in, the layer
+ * and head kept where it has them, the mask and the tokens forgotten (the
+ * loop puts the query back on its word).  -1 when out of memory. */
+int app_state_set_model(AppState *s, int n_layers, int n_heads);
 /* A new trace of N tokens arrived: keep the cursors where they still fit
  * (the very first trace puts them on its last token). */
 void app_state_set_tokens(AppState *s, int n);

@@ -71,6 +71,8 @@ typedef enum {
     ACT_TOGGLE_VALUE_WEIGHTED, /* V: the heatmap shows value-weighted attention */
     ACT_TOGGLE_IMPORTANCE,     /* i in the overview: heads shaded by importance */
     ACT_PRUNE_MORE, ACT_PRUNE_LESS, /* + / - in the lesson: the next least important head out, or back */
+    ACT_SWITCH_MODEL,          /* M: the other bundled model (decoder <-> encoder) */
+    ACT_MASK,                  /* _: hide the query's word as [MASK] (a masked-language model) */
 } Action;
 #define ACT_LAST ACT_PRUNE_LESS
 

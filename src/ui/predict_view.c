@@ -82,6 +82,28 @@ void predict_view_draw(WINDOW *w, const ViewData *v)
     }
     int H = getmaxy(w) - 2;
     char heading[128];
+    if (model_fills_mask(s->model)) {
+        /* A masked-language model guesses the token at a position from the
+         * words on both sides: meaningful where the word is hidden. */
+        bool hidden = scene_hidden(s, st->query);
+        view_frame(w, "hidden word", v->theme);
+        int y = 1;
+        if (!hidden) {
+            snprintf(heading, sizeof heading, "_ hides \"%s\" as [MASK]: the encoder then "
+                     "guesses it from the words on both sides.", s->label[st->query]);
+            y = view_wrap(w, v->theme, y, 2, getmaxx(w) - 4, H, heading, A_NORMAL);
+            if (H - y > SCENE_NEXT) y++;
+            snprintf(heading, sizeof heading, "at \"%s\" (token %d), which it can see:",
+                     s->label[st->query], st->query);
+        } else {
+            snprintf(heading, sizeof heading, "its guesses for the hidden word (token %d):",
+                     st->query);
+        }
+        int rows = H - y; /* the heading's line is one of H - y + 1 */
+        if (rows > SCENE_NEXT) rows = SCENE_NEXT;
+        if (rows >= 1) block(w, v, y, rows, heading, 1);
+        return;
+    }
     if (!model_has_lm_head(s->model)) {
         /* An encoder (bert): its last layer is embeddings, not predictions. */
         view_frame(w, "next token", v->theme);

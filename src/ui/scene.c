@@ -153,6 +153,13 @@ static size_t char_end(const Scene *s, const bool *starts, size_t b)
 }
 
 /* Labels, marks and words for the installed result (see scene.h). */
+bool scene_hidden(const Scene *s, int i)
+{
+    const Token *t = &s->res.tokens[i];
+    int32_t mask = model_fills_mask(s->model) ? tokenizer_mask_id(s->model->tok) : -1;
+    return mask >= 0 && t->id == mask && t->end > t->start;
+}
+
 static int prepare_pieces(Scene *s, const bool *starts)
 {
     int n = s->res.n;
@@ -187,7 +194,9 @@ static int prepare_pieces(Scene *s, const bool *starts)
     for (int i = 0; i < n; i++) {
         const Token *t = &s->res.tokens[i];
         const char *piece = tokenizer_piece(s->model->tok, t->id);
-        if (kind[i] == TOK_CONTROL) {
+        if (scene_hidden(s, i)) {
+            s->label[i] = render("[MASK]", 6, s->utf8, SCENE_LABEL_COLS, &s->label_w[i]);
+        } else if (kind[i] == TOK_CONTROL) {
             s->label[i] = render(piece, strlen(piece), s->utf8, SCENE_LABEL_COLS, &s->label_w[i]);
         } else if (kind[i] == TOK_CONT) {
             s->label[i] = render(mk->cont, strlen(mk->cont), s->utf8, 1, &s->label_w[i]);
@@ -204,7 +213,7 @@ static int prepare_pieces(Scene *s, const bool *starts)
     for (int u = 0; u < s->n_words; u++) {
         const Token *a = &s->res.tokens[s->word_first[u]];
         const Token *z = &s->res.tokens[s->word_first[u + 1] - 1];
-        if (kind[s->word_first[u]] == TOK_CONTROL) {
+        if (kind[s->word_first[u]] == TOK_CONTROL || scene_hidden(s, s->word_first[u])) {
             s->word_label[u] = strdup(s->label[s->word_first[u]]);
             s->word_label_w[u] = s->label_w[s->word_first[u]];
         } else {
@@ -286,7 +295,16 @@ int scene_install(Scene *s, WorkResult *r)
         const Token *tok = &s->res.tokens[i];
         size_t a = tok->start, b = char_end(s, starts, tok->end);
         while (a < b && !starts[a]) a++;
-        s->shown[i] = render(s->res.text + a, b - a, s->utf8, 1 << 20, &s->shown_w[i]);
+        if (scene_hidden(s, i)) {
+            /* What the model saw: "[MASK]", after the word's spaces. */
+            char m[64];
+            size_t sp = 0;
+            while (a + sp < b && sp < 8 && s->res.text[a + sp] == ' ') sp++;
+            snprintf(m, sizeof m, "%.*s[MASK]", (int)sp, s->res.text + a);
+            s->shown[i] = render(m, strlen(m), s->utf8, 1 << 20, &s->shown_w[i]);
+        } else {
+            s->shown[i] = render(s->res.text + a, b - a, s->utf8, 1 << 20, &s->shown_w[i]);
+        }
         if (!s->shown[i]) {
             free(starts);
             goto oom;

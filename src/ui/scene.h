@@ -97,6 +97,9 @@ typedef struct {
 } Scene;
 
 void scene_init(Scene *s, const Model *m, bool utf8);
+/* Token I of the result was hidden as [MASK] (_, --mask): it covers text
+ * but the model saw [MASK]; the sentence and labels show "[MASK]". */
+bool scene_hidden(const Scene *s, int i);
 void scene_free(Scene *s);
 /* Take ownership of a successful result and prepare everything for it. */
 int scene_install(Scene *s, WorkResult *r);

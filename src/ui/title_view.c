@@ -22,7 +22,7 @@ typedef struct {
 static const struct {
     int part, level;
 } give_way[] = {
-    {P_KV, 2},    {P_BRAND, 2}, {P_MODEL, 1},   {P_MODEL, 2}, {P_MASK, 1},  {P_SHAPE, 2},
+    {P_MASK, 1},  {P_KV, 2},    {P_BRAND, 2}, {P_MODEL, 1},   {P_MODEL, 2}, {P_SHAPE, 2},
     {P_WORDS, 1},
     {P_PATTERN, 1}, {P_LAYER, 1}, {P_HEAD, 1},  {P_PATTERN, 2}, {P_WORDS, 2}, {P_MASK, 2},
 };
@@ -69,11 +69,14 @@ static void fill_parts(Part *p, const ViewData *v)
     snprintf(p[P_MODEL].text[1], sizeof p[P_MODEL].text[1], "%s%s", cut,
              !cut_short ? "" : v->theme->utf8 ? "…" : "...");
     snprintf(p[P_SHAPE].text[0], sizeof p[P_SHAPE].text[0], "%d×%d", st->n_layers, st->n_heads);
-    /* An encoder says so: every word sees every other, and the matrices
-     * are full (a causal model, the usual kind, says nothing). */
+    /* Which way words see: an encoder's every word sees every other and
+     * its matrices are full ("bidir" when short); a causal model's only the
+     * words before (first to give way: the mask shows it). */
     if (s->have && !s->res.trace->causal) {
         snprintf(p[P_MASK].text[0], sizeof p[P_MASK].text[0], "bidirectional");
         snprintf(p[P_MASK].text[1], sizeof p[P_MASK].text[1], "bidir");
+    } else if (s->have) {
+        snprintf(p[P_MASK].text[0], sizeof p[P_MASK].text[0], "causal");
     }
     /* Whole words (w) change what every row means: said while on. */
     const char *words = scene_units_note(st, true);

@@ -56,8 +56,8 @@ void work_compute(const Model *m, const char *text, size_t len, unsigned gen, Wo
  * PREV's positions where they are the same (run.h). */
 static void compute(const Model *m, const Token *prev_tokens, int prev_n,
                     const AttentionTrace *prev, const char *text, size_t len,
-                    const unsigned char *ablate, bool residual, unsigned gen,
-                    const atomic_bool *cancel, WorkResult *out)
+                    const unsigned char *ablate, bool residual, const size_t *mask,
+                    unsigned gen, const atomic_bool *cancel, WorkResult *out)
 {
     memset(out, 0, sizeof *out);
     out->gen = gen;
@@ -73,7 +73,8 @@ static void compute(const Model *m, const Token *prev_tokens, int prev_n,
     out->len = len;
     RunRequest req = {.text = text, .len = len, .ablate = ablate, .cancel = cancel,
                       .prev_tokens = prev ? prev_tokens : NULL, .prev_n = prev ? prev_n : 0,
-                      .prev = prev, .record_residual = residual};
+                      .prev = prev, .record_residual = residual,
+                      .mask_from = mask ? mask[0] : 0, .mask_to = mask ? mask[1] : 0};
     RunResult r;
     int rc = run_text(m, &req, &r, out->message, sizeof out->message);
     if (rc == FORWARD_CANCELLED) out->cancelled = true;
@@ -94,7 +95,7 @@ void work_compute_from(const Model *m, const WorkResult *prev, const char *text,
 {
     bool reuse = prev && prev->trace && !prev->failed;
     compute(m, reuse ? prev->tokens : NULL, reuse ? prev->n : 0, reuse ? prev->trace : NULL,
-            text, len, NULL, false, gen, NULL, out);
+            text, len, NULL, false, NULL, gen, NULL, out);
 }
 
 /* TEXT with the heads ABLATE knocks out: first with every head (from
@@ -103,19 +104,19 @@ void work_compute_from(const Model *m, const WorkResult *prev, const char *text,
  * the lowest knocked-out layer up (run.h); and the losses of both.  Fails
  * (out->failed) only when cancelled or out of memory. */
 static void compute_knockout(const Model *m, const WorkResult *prev, const char *text, size_t len,
-                             const unsigned char *ablate, unsigned gen,
+                             const unsigned char *ablate, const size_t *mask, unsigned gen,
                              const atomic_bool *cancel, WorkResult *out)
 {
     const AttentionTrace *from = NULL;
     if (prev && !prev->failed) from = prev->intact ? prev->intact : prev->trace;
     WorkResult in;
-    compute(m, prev ? prev->tokens : NULL, prev ? prev->n : 0, from, text, len, NULL, true, gen,
-            cancel, &in);
+    compute(m, prev ? prev->tokens : NULL, prev ? prev->n : 0, from, text, len, NULL, true, mask,
+            gen, cancel, &in);
     if (in.failed) {
         *out = in;
         return;
     }
-    compute(m, in.tokens, in.n, in.trace, text, len, ablate, false, gen, cancel, out);
+    compute(m, in.tokens, in.n, in.trace, text, len, ablate, false, mask, gen, cancel, out);
     if (out->failed) {
         work_result_free(&in);
         return;
@@ -153,11 +154,13 @@ void work_compute_job(const Model *m, const WorkResult *prev, const WorkJob *job
     for (int i = 0; job->ablate && i < cells && !ablate; i++)
         if (job->ablate[i]) ablate = job->ablate;
     bool reuse = !job->full && prev && prev->trace && !prev->failed;
+    size_t span[2] = {job->mask_from, job->mask_to};
+    const size_t *mask = job->mask_to > job->mask_from ? span : NULL;
     if (ablate)
-        compute_knockout(m, reuse ? prev : NULL, text, len, ablate, job->gen, cancel, out);
+        compute_knockout(m, reuse ? prev : NULL, text, len, ablate, mask, job->gen, cancel, out);
     else
         compute(m, reuse ? prev->tokens : NULL, reuse ? prev->n : 0, reuse ? prev->trace : NULL,
-                text, len, NULL, false, job->gen, cancel, out);
+                text, len, NULL, false, mask, job->gen, cancel, out);
     if (!out->failed && job->importance) {
         Importance imp;
         if (importance_measure(m, text, len, &imp, out->importance_message,
@@ -312,7 +315,7 @@ void worker_stop(Worker *w)
 
 void worker_submit(Worker *w, const char *text, size_t len, unsigned gen)
 {
-    WorkJob job = {text, len, gen, -1, false, NULL, false};
+    WorkJob job = {.text = text, .len = len, .gen = gen, .lesson = -1};
     worker_submit_job(w, &job);
 }
 

@@ -74,6 +74,8 @@ typedef struct {
     /* Heads to knock out (n_layers*n_heads bytes, run.h), or NULL. */
     const unsigned char *ablate;
     bool importance; /* measure every head's importance too (slow: a pass per head) */
+    /* Bytes of the text hidden as [MASK] (run.h); mask_to <= mask_from: none. */
+    size_t mask_from, mask_to;
 } WorkJob;
 
 typedef struct Worker Worker;

@@ -30,6 +30,9 @@
  *            token types.  Without ARCH: the `llama` model as it always was,
  *            byte for byte.  The tokenizer is the same toy SentencePiece one
  *            for every row.
+ *            ARCH+mlm adds a masked-language-model head (model.h): the key
+ *            attnscope.mlm_head = "tied_embeddings" and [MASK] = token 2;
+ *            ARCH+mlmhead=VALUE only the key, with VALUE (for the refusals).
  */
 #include <ctype.h>
 #include <math.h>
@@ -101,7 +104,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: mkmodel s15M|s110M|tiny|q256 f32|f16|bf16|q8_0|q4_0|...|iq4_xs OUT.gguf [ARCH]\n");
         return 2;
     }
-    const Arch *arch = argc == 5 ? arch_find(argv[4], strlen(argv[4])) : NULL;
+    const char *mlm = argc == 5 ? strchr(argv[4], '+') : NULL;
+    const char *mlm_head = NULL;
+    if (mlm && strcmp(mlm, "+mlm") == 0) mlm_head = "tied_embeddings";
+    else if (mlm && strncmp(mlm, "+mlmhead=", 9) == 0) mlm_head = mlm + 9;
+    else if (mlm) {
+        fprintf(stderr, "mkmodel: unknown suffix '%s' (+mlm or +mlmhead=VALUE)\n", mlm);
+        return 2;
+    }
+    const Arch *arch = argc == 5 ? arch_find(argv[4], mlm ? (size_t)(mlm - argv[4])
+                                                         : strlen(argv[4])) : NULL;
     if (argc == 5 && !arch) {
         fprintf(stderr, "mkmodel: unknown architecture '%s'; known:", argv[4]);
         for (size_t i = 0; i < arch_count(); i++) fprintf(stderr, " %s", arch_at(i)->name);
@@ -209,6 +221,8 @@ int main(int argc, char **argv)
     gw_add_f32_array(w, "tokenizer.ggml.scores", scores, (uint64_t)n);
     gw_add_i32_array(w, "tokenizer.ggml.token_type", types, (uint64_t)n);
     gw_add_u32(w, "tokenizer.ggml.bos_token_id", 1);
+    if (mlm_head) gw_add_str(w, "attnscope.mlm_head", mlm_head);
+    if (mlm_head && strcmp(mlm, "+mlm") == 0) gw_add_u32(w, "tokenizer.ggml.mask_token_id", 2);
 
     /* Amplitudes (uniform ±amp) chosen so that every part of the network
      * counts, which is what makes a reference check of these models able to
