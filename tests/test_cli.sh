@@ -236,7 +236,7 @@ d = json.load(open(sys.argv[1]))
 s = d["steps"]
 assert len(s) == 9 and [x["index"] for x in s] == list(range(1, 10))
 views = [x["view"] for x in s]
-assert views == ["row", "qkv", "softmax", "mask", "heads", "cost", "prune", "twin", "row"], views
+assert views == ["row", "qkv", "softmax", "mask", "heads", "cost", "prune", "twin", "pair"], views
 for x in s:
     assert 1 <= len(x["caption"]) <= 3 and all(len(l) <= 78 for l in x["caption"])
     for k in ("title", "sentence", "layer", "head", "query", "query_word", "key", "key_word",

@@ -343,6 +343,49 @@ static void test_bundled(const Model *m, const char *srcdir)
     free(r);
 }
 
+/* The bundled encoder: every step measures and fits; the pruning step
+ * says it has nothing to rank (no next-word predictions) instead of
+ * failing; step 9's head is the one where "bank" weighs "river" most,
+ * found from the trace itself, and a later word gets weight. */
+static void test_encoder(const Model *m)
+{
+    LessonResult *r = calloc((size_t)lesson_step_count(), sizeof *r);
+    if (measure_all(m, "tinystories-bert", r) == 0) {
+        const LessonResult *p = &r[6], *b = &r[8];
+        ok(!p->found && p->n_prune == 0 && strstr(p->caption[0], "this encoder") != NULL,
+           "tinystories-bert: step 7 says the encoder's heads are not ranked (\"%s\")",
+           p->caption[0]);
+        Token *toks;
+        size_t n;
+        AttentionTrace *t = run(m, lesson_step(8)->sentence, &toks, &n);
+        if (t) {
+            int q0, q1, r0, r1;
+            word_tokens(lesson_step(8)->sentence, toks, n, "bank", &q0, &q1);
+            word_tokens(lesson_step(8)->sentence, toks, n, "river", &r0, &r1);
+            double best = -1;
+            int bl = -1, bh = -1;
+            for (int l = 0; l < t->n_layers; l++)
+                for (int h = 0; h < t->n_heads; h++) {
+                    const float *row = trace_attn(t, l, h) + (size_t)q0 * n;
+                    double w = 0;
+                    for (int j = r0; j <= r1; j++) w += row[j];
+                    if (w > best) best = w, bl = l, bh = h;
+                }
+            is_near(num(b, "w_target"), best, 1e-3,
+                    "tinystories-bert: step 9's weight on river is the trace's largest (%.3f)",
+                    best);
+            ok(b->found == (best >= LESSON_MIN_WEIGHT) && (!b->found || (b->layer == bl &&
+                                                                          b->head == bh)),
+               "tinystories-bert: step 9 found %d, in layer %d head %d (trace: %d.%d)", b->found,
+               b->layer, b->head, bl, bh);
+            ok(r1 > q1, "\"river\" comes after \"bank\" (tokens %d and %d)", r0, q0);
+            free(toks);
+            trace_free(t);
+        }
+    }
+    free(r);
+}
+
 static void test_ref260k(const Model *m)
 {
     LessonResult *r = calloc((size_t)lesson_step_count(), sizeof *r);
@@ -430,6 +473,13 @@ int main(void)
         model_close(m);
     } else {
         skip("no data/tinystories-2m.gguf");
+    }
+    snprintf(path, sizeof path, "%s/data/tinystories-bert.gguf", srcdir);
+    if (access(path, R_OK) == 0 && model_open(&m, path, err, sizeof err) == 0) {
+        test_encoder(m);
+        model_close(m);
+    } else {
+        skip("no data/tinystories-bert.gguf");
     }
     const char *shared = test_shared_dir();
     snprintf(path, sizeof path, "%s/models/ref260K.gguf", shared ? shared : ".");

@@ -1010,12 +1010,12 @@ static void test_wpm(void) {
         return;
     }
     is_str(tokenizer_model_name(t), "bert", "its model name is bert");
-    CHECK_IDS(t, "Hello, WORLD!", "2 4 9 5 10 3", "[0,0)[0,5)[5,6)[7,12)[12,13)[13,13)",
-              "[CLS], lower-cased words, punctuation alone, [SEP]");
+    CHECK_IDS(t, "Hello, WORLD!", "2 4 9 5 10 3", "[0,0)[0,5)[5,6)[6,12)[12,13)[13,13)",
+              "[CLS], lower-cased words (a space goes to the word after it), punctuation alone, [SEP]");
     CHECK_IDS(t, "unaffable", "2 6 7 8 3", "[0,0)[0,2)[2,5)[5,9)[9,9)", "longest pieces from the left");
     CHECK_IDS(t, "Caf\xC3\xA9", "2 12 3", "[0,0)[0,5)[5,5)", "accents stripped");
     CHECK_IDS(t, "Cafe\xCC\x81", "2 12 3", "[0,0)[0,4)[6,6)", "a combining accent dropped (and not covered)");
-    CHECK_IDS(t, "xyz hello", "2 1 4 3", "[0,0)[0,3)[4,9)[9,9)", "a word without pieces is one [UNK]");
+    CHECK_IDS(t, "xyz hello", "2 1 4 3", "[0,0)[0,3)[3,9)[9,9)", "a word without pieces is one [UNK]");
     CHECK_IDS(t, "\xE4\xBD\xA0\xE5\xA5\xBD", "2 11 1 3", "[0,0)[0,3)[3,6)[6,6)", "CJK: a word per ideograph");
     CHECK_IDS(t, "hel\x01lo\xFF", "2 4 3", "[0,0)[0,6)[7,7)", "control bytes and invalid UTF-8 dropped");
     CHECK_IDS(t, "", "2 3", "[0,0)[0,0)", "empty text: [CLS] [SEP]");

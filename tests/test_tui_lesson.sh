@@ -197,9 +197,12 @@ check_panel() {
     9)
         # The decoder: "bank" cannot see "river", after it (the encoder's
         # side is tests/test_tui_encoder.sh).
-        grep -q 'The b·ank by the river was ste·ep\.' "$tmp/screen" &&
-            grep -Eq '^│▶ bank ' "$tmp/screen"
-        check $? "$label step 9: the bank sentence, the query on \"bank\" (whole words: the decoder splits it)"
+        # The pair: this decoder's row of "bank" and the bundled encoder's.
+        wait_for 'tinystories-bert · bidirectional · L[0-9]+ H[0-9]+' &&
+            grep -q '^│tinystories-2m · causal · L' "$tmp/screen" &&
+            grep -q 'The b·ank by the river was ste·ep\.' "$tmp/screen" &&
+            grep -Eq '^│river/steep: 0\.00/0\.00 here, ' "$tmp/screen"
+        check $? "$label step 9: the bank sentence in the decoder and the encoder, river 0.00 here"
         ;;
     esac
 }

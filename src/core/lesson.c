@@ -34,7 +34,7 @@ static const LessonStep steps[] = {
             "\"{target}\", {w_competitor} on \"{competitor}\".",
             "{prefer} of the {heads} heads weigh \"{target}\" above \"{competitor}\"; "
             "this is the clearest.",
-            "Each word's row says how much it reads from every earlier word.",
+            "Each word's row says how much it reads from each word it can see.",
         },
         .caption_none = {
             "No head clearly sends \"{query}\" to \"{target}\" (at least 0.30, above "
@@ -85,6 +85,11 @@ static const LessonStep steps[] = {
             "{hidden} later ones are hidden.",
             "Per head {masked} of the {n2} cells are masked, so no word reads ahead.",
         },
+        .caption_bidir = {
+            "This encoder has no mask: every word sees every word, before and after it.",
+            "\"{query}\" (token {query_pos}) sees all {n} tokens; none is hidden.",
+            "A decoder hides the words after each one, to predict the next (M).",
+        },
     },
     {
         .title = "Many heads, different relations",
@@ -126,6 +131,11 @@ static const LessonStep steps[] = {
             "is kept at {top1_k5}/{positions}.",
             "+ knocks out the next head, - brings it back: watch the prediction.",
         },
+        .caption_none = {
+            "Heads are ranked by the loss of the next-word predictions: this encoder",
+            "makes none, so its {heads} heads are not ranked here. In the bundled",
+            "decoder (M) they go one by one, least important first.",
+        },
     },
     {
         .title = "Pattern matching, not understanding",
@@ -135,8 +145,8 @@ static const LessonStep steps[] = {
         .chooser = LESSON_CHOOSE_TOP_KEY,
         .query_word = "it", .target_word = "cat", .competitor_word = "mat",
         .caption = {
-            "Layer {layer} head {head}: \"{query}\" looks most at \"{key}\" "
-            "({w_key}); swapped, at \"{twin_key}\" ({twin_w_key}).",
+            "Layer {layer} head {head}: \"{query}\" -> \"{key}\" ({w_key}); in the twin "
+            "-> \"{twin_key}\" ({twin_w_key}).",
             "Weight on \"{target}\"/\"{competitor}\": {w_target}/{w_competitor}, "
             "then {twin_w_target}/{twin_w_competitor} in the twin.",
             "The head matches positions and word patterns; it does not know who "
@@ -148,7 +158,7 @@ static const LessonStep steps[] = {
          * (it is after "bank"), so only an encoder finds one. */
         .title = "Every word sees every other word",
         .sentence = BANK_SENTENCE,
-        .view = LESSON_VIEW_ROW,
+        .view = LESSON_VIEW_PAIR,
         .chooser = LESSON_CHOOSE_TARGET,
         .query_word = "bank", .target_word = "river", .competitor_word = "steep",
         .caption = {
@@ -182,7 +192,7 @@ const LessonStep *lesson_step(int i)
 const char *lesson_view_name(LessonView v)
 {
     static const char *const names[] = {"row", "qkv", "softmax", "mask", "heads", "cost",
-                                        "twin", "prune"};
+                                        "twin", "prune", "pair"};
     return (unsigned)v < sizeof names / sizeof names[0] ? names[v] : "?";
 }
 
@@ -333,9 +343,12 @@ static int placeholder(const LessonResult *r, const LessonStep *s, const char *n
     return -1;
 }
 
-static int fill_caption(LessonResult *r, const LessonStep *s, char *err, size_t errlen)
+static int fill_caption(LessonResult *r, const LessonStep *s, bool causal, char *err,
+                        size_t errlen)
 {
-    const char *const *tpl = !r->found && s->caption_none[0] ? s->caption_none : s->caption;
+    const char *const *tpl = !causal && s->caption_bidir[0]      ? s->caption_bidir
+                             : !r->found && s->caption_none[0] ? s->caption_none
+                                                               : s->caption;
     r->n_caption = 0;
     for (int l = 0; l < LESSON_CAPTION_LINES && tpl[l]; l++) {
         char line[1024];
@@ -542,6 +555,7 @@ int lesson_measure_trace(const Model *m, int i, const char *text, const Token *t
 
     switch (s->view) {
     case LESSON_VIEW_ROW:
+    case LESSON_VIEW_PAIR:
         add_number(out, "w_target", w_target, 3);
         add_number(out, "w_competitor", w_comp, 3);
         add_number(out, "prefer", prefer, 0);
@@ -588,10 +602,11 @@ int lesson_measure_trace(const Model *m, int i, const char *text, const Token *t
     case LESSON_VIEW_MASK:
         add_number(out, "query_pos", q0, 0);
         add_number(out, "n", n, 0);
-        add_number(out, "visible", q0 + 1, 0);
-        add_number(out, "hidden", n - 1 - q0, 0);
+        /* An encoder masks nothing. */
+        add_number(out, "visible", t->causal ? q0 + 1 : n, 0);
+        add_number(out, "hidden", t->causal ? n - 1 - q0 : 0, 0);
         add_number(out, "n2", (double)n * n, 0);
-        add_number(out, "masked", (double)n * (n - 1) / 2, 0);
+        add_number(out, "masked", t->causal ? (double)n * (n - 1) / 2 : 0, 0);
         break;
     case LESSON_VIEW_HEADS: {
         int count[PATTERN_INDUCTION + 1] = {0};
@@ -625,6 +640,11 @@ int lesson_measure_trace(const Model *m, int i, const char *text, const Token *t
         add_number(out, "ms", p.ms, 2);
         break;
     case LESSON_VIEW_PRUNE: {
+        add_number(out, "heads", heads_total, 0);
+        /* An encoder predicts no next word: no loss ranks its heads, and
+         * the caption says so (caption_none); a decoder always has a curve. */
+        out->found = model_has_lm_head(m);
+        if (!out->found) break;
         /* Measured on the intact model, whatever the explorer knocked out. */
         const AttentionTrace *intact = t;
         if (t->ablated && pass_run(m, s->sentence, &tw, err, errlen)) goto fail;
@@ -633,7 +653,6 @@ int lesson_measure_trace(const Model *m, int i, const char *text, const Token *t
         int k5 = 0;
         double limit = out->prune_loss[0] * 1.05;
         while (k5 < out->n_prune && out->prune_loss[k5 + 1] <= limit) k5++;
-        add_number(out, "heads", heads_total, 0);
         add_number(out, "k5", k5, 0);
         add_number(out, "loss0", out->prune_loss[0], 2);
         add_number(out, "loss_k5", out->prune_loss[k5], 2);
@@ -665,7 +684,7 @@ int lesson_measure_trace(const Model *m, int i, const char *text, const Token *t
         break;
     }
     }
-    if (fill_caption(out, s, err, errlen)) goto fail;
+    if (fill_caption(out, s, t->causal, err, errlen)) goto fail;
     pass_free(&tw);
     return 0;
 fail:

@@ -40,6 +40,9 @@ typedef enum {
     LESSON_VIEW_COST,    /* n, n^2 cells, time of a pass */
     LESSON_VIEW_TWIN,    /* the sentence and its noun-swapped twin, same head */
     LESSON_VIEW_PRUNE,   /* heads knocked out one by one, least important first */
+    LESSON_VIEW_PAIR,    /* the sentence in this model and in the other of the bundled
+                            pair (decoder, encoder), each in its own chosen head;
+                            measured as ROW */
 } LessonView;
 
 /* How a step picks its head, query and key. */
@@ -72,6 +75,9 @@ typedef struct {
      * is used when no head shows the effect (NULL: CAPTION again). */
     const char *caption[LESSON_CAPTION_LINES];
     const char *caption_none[LESSON_CAPTION_LINES];
+    /* For a bidirectional model (an encoder), where the step says something
+     * else (the mask: there is none); NULL: the two above serve both. */
+    const char *caption_bidir[LESSON_CAPTION_LINES];
 } LessonStep;
 
 /* A number a caption quotes, with the decimals it is printed with. */

@@ -199,6 +199,7 @@ static int wpm_encode(const Tokenizer *t, const char *text, size_t from, size_t 
                       int after_special, TokenList *out, char *err, size_t errlen) {
     (void)after_special;
     const Wpm *wp = t->impl;
+    size_t first = out->n;
     Word w = {0};
     pcre2_match_data *md = pcre2_match_data_create(5, NULL); /* whole match + 4 groups */
     int rc = -1;
@@ -231,6 +232,12 @@ static int wpm_encode(const Tokenizer *t, const char *text, size_t from, size_t 
         if (word_put(&w, u, n, at, i)) goto oom;
     }
     if (word_finish(t, &w, out)) goto oom;
+    /* What the pieces skip (spaces, dropped controls and marks) belongs to
+     * the piece after it, as a SentencePiece or byte-level BPE piece holds
+     * the space before its word: " bank" is a word of the sentence, not a
+     * piece joined to "The". */
+    for (size_t k = first, end = from; k < out->n; end = out->a[k].end, k++)
+        if (out->a[k].start > end) out->a[k].start = end;
     rc = 0;
     goto done;
 oom:

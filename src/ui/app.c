@@ -89,6 +89,7 @@ static void (*const lesson_panels[])(WINDOW *, const ViewData *) = {
     [LESSON_VIEW_COST] = lesson_cost_view_draw,
     [LESSON_VIEW_TWIN] = lesson_twin_view_draw,
     [LESSON_VIEW_PRUNE] = lesson_prune_view_draw,
+    [LESSON_VIEW_PAIR] = lesson_twin_view_draw,
 };
 
 static int make_pipe(int fds[2])
@@ -320,7 +321,7 @@ static void submit(App *a)
                    ls && st->lesson >= 0 && ls->view == LESSON_VIEW_COST,
                    st->n_ablated ? st->ablate : NULL,
                    st->importance && st->mode == MODE_OVERVIEW,
-                   st->masked ? st->mask_from : 0, st->masked ? st->mask_to : 0};
+                   st->masked ? st->mask_from : 0, st->masked ? st->mask_to : 0, a->other};
     worker_submit_job(a->worker, &job);
 }
 
@@ -523,7 +524,9 @@ static void apply_prune(App *a)
     const LessonResult *lr = a->scene.have && r->lesson_step == st->lesson ? r->lesson : NULL;
     if (!lr || lr->n_prune < 1) {
         st->prune_k = 0;
-        set_message(a, "the heads' ranking is still being measured");
+        set_message(a, lr && !lr->found ? "no ranking here: an encoder makes no next-word "
+                                          "predictions (M: the decoder)"
+                                        : "the heads' ranking is still being measured");
         return;
     }
     if (st->prune_k > lr->n_prune) {

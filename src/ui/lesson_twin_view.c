@@ -3,7 +3,9 @@
  * step: the sentence on screen and its noun-swapped twin ("The mat sat on
  * the cat ..."), each lit by the same head's row for its query word, each
  * with the query's three strongest keys; then the weight on the step's two
- * nouns in both.  One above the other, or side by side when each half gets
+ * nouns in both.  The pair step ("every word sees every other word") is
+ * drawn the same way: the one sentence in the decoder and in the encoder,
+ * each in its own chosen head.  One above the other, or side by side when each half gets
  * TWIN_SIDE_COLS.  The twin was run once, with the step (WorkResult.twin);
  * its row is read for the layer and head now on screen, so changing head
  * keeps both halves comparable.
@@ -350,6 +352,140 @@ static const char *twin_missing(const ViewData *v, const LessonResult *r, char *
     return NULL;
 }
 
+/* "tinystories-2m · causal" for the half of model M. */
+static void model_header(const Model *m, bool causal, const char *dot, const char *where,
+                         char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s %s %s %s %s", m->name, dot, causal ? "causal" : "bidirectional", dot,
+             where);
+}
+
+/* The pair step (LESSON_VIEW_PAIR): the sentence lit in the model on
+ * screen (its head now shown) and in the other of the bundled pair (the
+ * head the step chose there, WorkResult.twin), side by side or one above
+ * the other; under them the weight on the step's two words in both. */
+static void pair_draw(WINDOW *w, const ViewData *v)
+{
+    const Scene *s = v->scene;
+    const AppState *st = v->st;
+    const Theme *t = v->theme;
+    int W = getmaxx(w) - 2, H = getmaxy(w) - 2;
+    view_frame(w, v->computing ? "the same sentence in both models · measuring…"
+                               : "the same sentence in both models", t);
+    if (W < 2 || H < 1) return;
+    if (!s->have || s->res.n < 1) {
+        view_puts(w, t, 1, 1, W, A_DIM, "measuring…");
+        return;
+    }
+    const LessonStep *step = lesson_step(st->lesson);
+    const WorkResult *tw = s->res.lesson_step == st->lesson ? s->res.twin : NULL;
+    const LessonResult *tr = tw ? tw->lesson : NULL;
+    if (tw && !tr) tw = NULL; /* the other model lacks the step's words */
+    int n = s->res.n, tn = tw ? tw->n : 0;
+    float *buf = malloc(((size_t)n * 2 + 1) * sizeof *buf);
+    if (!buf) {
+        view_puts(w, t, 1, 1, W, A_DIM, "out of memory");
+        return;
+    }
+    float *shown = buf, *mean_here = buf + n;
+    Sentence here = {s->res.text, s->res.tokens, n, s->row, false, st->query, st->query,
+                     s->label, s->model->tok};
+    if (st->words) {
+        int word = s->word_of[st->query];
+        for (int i = 0; i < n; i++) shown[i] = s->row[s->word_of[i]];
+        here.wt = shown, here.per_word = true;
+        here.q0 = s->word_first[word], here.q1 = s->word_first[word + 1] - 1;
+    }
+    const float *row_here = head_row(s->res.trace, st, st->query, mean_here);
+    const float *row_twin = NULL;
+    Sentence twin = {NULL, NULL, 0, NULL, false, -1, -1, NULL, s->model->tok};
+    if (tw) {
+        row_twin = trace_attn(tw->trace, tr->layer, tr->head) + (size_t)tr->query * tn;
+        twin = (Sentence){tw->text, tw->tokens, tn, row_twin, false, tr->query, tr->query, NULL,
+                          tw->model->tok};
+    }
+    const char *dot = t->utf8 ? "·" : "-";
+    char where[64], head_here[200], head_twin[200], top_here[256], top_twin[256], cmp[256];
+    if (st->mean) snprintf(where, sizeof where, "L%d mean", st->layer);
+    else snprintf(where, sizeof where, "L%d H%d", st->layer, st->head);
+    model_header(s->model, s->res.trace->causal, dot, where, head_here, sizeof head_here);
+    scene_top_line(v, top_here, sizeof top_here);
+    const char *other = "the other model";
+    if (tw) {
+        snprintf(where, sizeof where, "L%d H%d", tr->layer, tr->head);
+        model_header(tw->model, tw->trace->causal, dot, where, head_twin, sizeof head_twin);
+        twin_top_line(&twin, row_twin, tr->query, t->utf8, top_twin, sizeof top_twin);
+        other = tw->trace->causal ? "the decoder" : "the encoder";
+    }
+    const char *missing =
+        tw ? NULL
+        : s->res.lesson_step != st->lesson || v->computing
+            ? "measuring…"
+            : "no other model here: open the bundled pair (--model decoder or --model encoder) "
+              "to see this sentence in both";
+    cmp[0] = '\0';
+    if (tw && step) {
+        double x[4] = {
+            word_weight(here.text, here.tok, n, row_here, step->target_word),
+            word_weight(here.text, here.tok, n, row_here, step->competitor_word),
+            word_weight(twin.text, twin.tok, tn, row_twin, step->target_word),
+            word_weight(twin.text, twin.tok, tn, row_twin, step->competitor_word),
+        };
+        char f[4][16];
+        for (int i = 0; i < 4; i++) {
+            if (x[i] < 0) snprintf(f[i], sizeof f[i], "-");
+            else snprintf(f[i], sizeof f[i], "%.2f", x[i]);
+        }
+        snprintf(cmp, sizeof cmp, "%s/%s: %s/%s here, %s/%s in %s", step->target_word,
+                 step->competitor_word, f[0], f[1], f[2], f[3], other);
+    }
+    int has_cmp = cmp[0] != '\0';
+    bool side = W >= 2 * TWIN_SIDE_COLS + 1;
+    int half = side ? (W - 1) / 2 : W;
+    int need_here = lines_of(&here, half, t->utf8);
+    int need_twin = tw ? lines_of(&twin, half, t->utf8) : 0;
+    int bottom = H - 2 * has_cmp;
+    if (side) {
+        int y = draw_half(w, v, &here, head_here, top_here, 1, 1, half, need_here, bottom);
+        int xr = 1 + W - half;
+        if (tw) {
+            int yt = draw_half(w, v, &twin, head_twin, top_twin, 1, xr, half, need_twin, bottom);
+            if (yt > y) y = yt;
+        } else {
+            int ym = view_wrap(w, t, 1, xr, half, bottom, missing, A_DIM);
+            if (y < ym) y = ym;
+        }
+        /* Every key with its weight in both, where the panel has the rows:
+         * the decoder's are 0 after the query, the encoder's are not. */
+        int keys = n > tn ? n : tn, rows = bottom - y - 1;
+        if (tw && rows >= 4) {
+            if (rows > keys) rows = keys;
+            draw_keys(w, v, &here, row_here, st->query, y + 1, 1, half, rows);
+            draw_keys(w, v, &twin, row_twin, tr->query, y + 1, xr, half, rows);
+            y += 1 + rows;
+        }
+        if (has_cmp && y + 1 <= H) view_puts(w, t, y + 1, 1, W, A_BOLD, cmp);
+        free(buf);
+        return;
+    }
+    /* One above the other: each model's header, a line of its sentence and
+     * its top keys first; more lines of the sentences while there is room. */
+    int rowmul = t->colour ? 1 : 2;
+    int left = H - has_cmp - 4 - 2 * rowmul;
+    int la = 1, lb = 1;
+    while (left >= rowmul && (la < need_here || lb < need_twin)) {
+        if (la < need_here && (la <= lb || lb >= need_twin)) la++;
+        else lb++;
+        left -= rowmul;
+    }
+    bottom = H - has_cmp;
+    int y = draw_half(w, v, &here, head_here, top_here, 1, 1, W, la, bottom);
+    if (tw) y = draw_half(w, v, &twin, head_twin, top_twin, y, 1, W, lb, bottom);
+    else if (y <= bottom) y = view_wrap(w, t, y, 1, W, bottom, missing, A_DIM);
+    if (has_cmp && y <= H) view_puts(w, t, y, 1, W, A_BOLD, cmp);
+    free(buf);
+}
+
 void lesson_twin_view_draw(WINDOW *w, const ViewData *v)
 {
     const Scene *s = v->scene;
@@ -357,6 +493,11 @@ void lesson_twin_view_draw(WINDOW *w, const ViewData *v)
     const Theme *t = v->theme;
     int W = getmaxx(w) - 2, H = getmaxy(w) - 2;
     werase(w);
+    const LessonStep *pair = lesson_step(st->lesson);
+    if (pair && pair->view == LESSON_VIEW_PAIR) {
+        pair_draw(w, v);
+        return;
+    }
     view_frame(w, v->computing ? "same head, nouns swapped · measuring…"
                                : "same head, nouns swapped", t);
     if (W < 2 || H < 1) return;

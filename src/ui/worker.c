@@ -61,6 +61,7 @@ static void compute(const Model *m, const Token *prev_tokens, int prev_n,
 {
     memset(out, 0, sizeof *out);
     out->gen = gen;
+    out->model = m;
     out->lesson_step = -1;
     out->text = malloc(len + 1);
     if (!out->text) {
@@ -197,6 +198,20 @@ void work_compute_job(const Model *m, const WorkResult *prev, const WorkJob *job
         WorkResult *tw = malloc(sizeof *tw);
         if (!tw) return;
         work_compute(m, step->twin, strlen(step->twin), job->gen, tw);
+        if (tw->failed) work_result_free(tw), free(tw), tw = NULL;
+        out->twin = tw;
+    }
+    if (step->view == LESSON_VIEW_PAIR && job->partner) {
+        /* The same text in the other model, the step measured there too. */
+        const Model *pm = job->partner;
+        WorkResult *tw = malloc(sizeof *tw);
+        if (!tw) return;
+        work_compute(pm, out->text, out->len, job->gen, tw);
+        if (!tw->failed && (tw->lesson = malloc(sizeof *tw->lesson)) &&
+            lesson_measure_trace(pm, job->lesson, tw->text, tw->tokens, (size_t)tw->n, tw->trace,
+                                 tw->ms, tw->lesson, tw->lesson_message,
+                                 sizeof tw->lesson_message))
+            free(tw->lesson), tw->lesson = NULL;
         if (tw->failed) work_result_free(tw), free(tw), tw = NULL;
         out->twin = tw;
     }

@@ -42,6 +42,7 @@ typedef struct WorkResult {
     LessonResult *lesson;
     char lesson_message[256];
     struct WorkResult *twin;
+    const Model *model; /* the model that computed it */
     /* When heads were knocked out (WorkJob.ablate): the same text with every
      * head in (owned), and what the knock-out did to the text's next-token
      * predictions (importance.h): loss in nats per token before (all heads)
@@ -76,6 +77,10 @@ typedef struct {
     bool importance; /* measure every head's importance too (slow: a pass per head) */
     /* Bytes of the text hidden as [MASK] (run.h); mask_to <= mask_from: none. */
     size_t mask_from, mask_to;
+    /* The other model of the bundled pair, for a LESSON_VIEW_PAIR step: the
+     * same text is run and the step measured on it too (WorkResult.twin);
+     * NULL: none.  It must outlive the job. */
+    const Model *partner;
 } WorkJob;
 
 typedef struct Worker Worker;
