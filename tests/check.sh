@@ -83,9 +83,9 @@ if [ -n "${FUZZ_SECONDS:-}" ]; then
     else
         # A harness passes when it ran at least one input and nothing crashed;
         # one that ran none (or printed no line) fails.
-        fuzz_pass=$(grep -Ec '^fuzz_[a-z]+: [1-9][0-9]* execs .* 0 crashes' build-fuzz.out)
-        fuzz_fail=$(grep -Ec '^fuzz_[a-z]+: .* [1-9][0-9]* crash' build-fuzz.out)
-        zero=$(grep -Ec '^fuzz_[a-z]+: 0 execs' build-fuzz.out)
+        fuzz_pass=$(grep -Ec '^fuzz_[a-z_]+: [1-9][0-9]* execs .* 0 crashes' build-fuzz.out)
+        fuzz_fail=$(grep -Ec '^fuzz_[a-z_]+: .* [1-9][0-9]* crash' build-fuzz.out)
+        zero=$(grep -Ec '^fuzz_[a-z_]+: 0 execs' build-fuzz.out)
         want=$(sed -n 's/^FUZZ_HARNESSES="\(.*\)"/\1/p' tests/fuzz/lib.sh | wc -w)
         fuzz_fail=$((fuzz_fail + zero))
         ran=$((fuzz_pass + fuzz_fail))
