@@ -353,6 +353,126 @@ static const char *twin_missing(const ViewData *v, const LessonResult *r, char *
 }
 
 /* "tinystories-2m · causal" for the half of model M. */
+/* The sentence on screen as a Sentence: its units' weights (under w, each
+ * piece shows its word's weight and the query is its whole word); SHOWN
+ * (n floats) holds them then. */
+static Sentence here_sentence(const ViewData *v, float *shown)
+{
+    const Scene *s = v->scene;
+    const AppState *st = v->st;
+    int n = s->res.n;
+    Sentence here = {s->res.text, s->res.tokens, n, s->row, false, st->query, st->query,
+                     s->label, s->model->tok};
+    if (st->words) {
+        int word = s->word_of[st->query];
+        for (int i = 0; i < n; i++) shown[i] = s->row[s->word_of[i]];
+        here.wt = shown, here.per_word = true;
+        here.q0 = s->word_first[word], here.q1 = s->word_first[word + 1] - 1;
+    }
+    return here;
+}
+
+/* "cat/mat: 0.86/0.03 here, 0.12/0.67 in the twin" into CMP (empty when
+ * there is no second sentence or step); a word a sentence lacks is "-". */
+static void compare_line(const LessonStep *step, const Sentence *here, const float *row_here,
+                         const Sentence *twin, const float *row_twin, const char *other,
+                         char *cmp, size_t cap)
+{
+    cmp[0] = '\0';
+    if (!step || !step->target_word || !step->competitor_word || !row_twin) return;
+    double x[4] = {
+        word_weight(here->text, here->tok, here->n, row_here, step->target_word),
+        word_weight(here->text, here->tok, here->n, row_here, step->competitor_word),
+        word_weight(twin->text, twin->tok, twin->n, row_twin, step->target_word),
+        word_weight(twin->text, twin->tok, twin->n, row_twin, step->competitor_word),
+    };
+    char f[4][16];
+    for (int i = 0; i < 4; i++) {
+        if (x[i] < 0) snprintf(f[i], sizeof f[i], "-");
+        else snprintf(f[i], sizeof f[i], "%.2f", x[i]);
+    }
+    snprintf(cmp, cap, "%s/%s: %s/%s here, %s/%s in %s", step->target_word,
+             step->competitor_word, f[0], f[1], f[2], f[3], other);
+}
+
+/* What the two halves show: each sentence with its header, top-keys line,
+ * row and query; TWIN.n == 0 when there is none (MISSING says why). */
+typedef struct {
+    const Sentence *here, *twin;
+    const float *row_here, *row_twin;
+    int q_here, q_twin;
+    const char *head_here, *head_twin, *top_here, *top_twin, *missing, *cmp;
+} Pair;
+
+/* Two sentences side by side when each half gets TWIN_SIDE_COLS, with
+ * every key's weight under them when the panel has the rows; else one
+ * above the other, every part getting its first line before any gets a
+ * second: a line of each sentence, their headers, the comparison, the top
+ * keys, a gap, then the sentences' other lines in turn. */
+static void pair_layout(WINDOW *w, const ViewData *v, const Pair *p)
+{
+    const Theme *t = v->theme;
+    int W = getmaxx(w) - 2, H = getmaxy(w) - 2;
+    bool have_twin = p->twin->n > 0;
+    bool side = W >= 2 * TWIN_SIDE_COLS + 1;
+    int half = side ? (W - 1) / 2 : W;
+    int need_here = lines_of(p->here, half, t->utf8);
+    int need_twin = have_twin ? lines_of(p->twin, half, t->utf8) : 0;
+    int has_cmp = p->cmp[0] != '\0';
+    if (side) {
+        int bottom = H - 2 * has_cmp;
+        int y = draw_half(w, v, p->here, p->head_here, p->top_here, 1, 1, half, need_here, bottom);
+        int xr = 1 + W - half;
+        if (have_twin) {
+            int yt = draw_half(w, v, p->twin, p->head_twin, p->top_twin, 1, xr, half, need_twin,
+                               bottom);
+            if (yt > y) y = yt;
+        } else {
+            view_puts(w, t, 1, xr, half, A_BOLD, p->head_twin);
+            int ym = view_wrap(w, t, 2, xr, half, bottom, p->missing, A_DIM);
+            if (y < ym) y = ym;
+        }
+        int keys = p->here->n > p->twin->n ? p->here->n : p->twin->n, rows = bottom - y - 1;
+        if (have_twin && rows >= 4) {
+            if (rows > keys) rows = keys;
+            draw_keys(w, v, p->here, p->row_here, p->q_here, y + 1, 1, half, rows);
+            draw_keys(w, v, p->twin, p->row_twin, p->q_twin, y + 1, xr, half, rows);
+            y += 1 + rows;
+        }
+        if (has_cmp && y + 1 <= H) view_puts(w, t, y + 1, 1, W, A_BOLD, p->cmp);
+        return;
+    }
+    int rowmul = t->colour ? 1 : 2;
+    bool headers = H >= 2 + 2 * rowmul;
+    int left = H - 2 * headers - 2 * rowmul;
+    int cmp_line = has_cmp && left >= 1;
+    left -= cmp_line;
+    bool tops = left >= 2;
+    left -= tops ? 2 : 0;
+    int gap = left >= 1 + 2 * rowmul || (left >= 1 && need_here + need_twin <= 2);
+    left -= gap;
+    int la = 1, lb = 1;
+    while (left >= rowmul && (la < need_here || lb < need_twin)) {
+        if (la < need_here && (la <= lb || lb >= need_twin)) la++;
+        else lb++;
+        left -= rowmul;
+    }
+    int bottom = H - cmp_line;
+    int y = draw_half(w, v, p->here, headers ? p->head_here : NULL, tops ? p->top_here : NULL, 1,
+                      1, W, la, bottom);
+    y += gap;
+    if (have_twin) {
+        y = draw_half(w, v, p->twin, headers ? p->head_twin : NULL, tops ? p->top_twin : NULL, y,
+                      1, W, lb, bottom);
+    } else if (y <= bottom) {
+        if (headers) view_puts(w, t, y++, 1, W, A_BOLD, p->head_twin);
+        y = view_wrap(w, t, y, 1, W, bottom, p->missing, A_DIM);
+    }
+    /* The comparison under the twin, after the same gap when it is spare. */
+    if (cmp_line) view_puts(w, t, y + gap <= H ? y + gap : H, 1, W, A_BOLD, p->cmp);
+}
+
+/* "tinystories-2m · causal · L0 H2" for the half of model M. */
 static void model_header(const Model *m, bool causal, const char *dot, const char *where,
                          char *buf, size_t cap)
 {
@@ -362,41 +482,31 @@ static void model_header(const Model *m, bool causal, const char *dot, const cha
 
 /* The pair step (LESSON_VIEW_PAIR): the sentence lit in the model on
  * screen (its head now shown) and in the other of the bundled pair (the
- * head the step chose there, WorkResult.twin), side by side or one above
- * the other; under them the weight on the step's two words in both. */
+ * head the step chose there, WorkResult.twin); then the weight on the
+ * step's two words in both. */
 static void pair_draw(WINDOW *w, const ViewData *v)
 {
     const Scene *s = v->scene;
     const AppState *st = v->st;
     const Theme *t = v->theme;
-    int W = getmaxx(w) - 2, H = getmaxy(w) - 2;
     view_frame(w, v->computing ? "the same sentence in both models · measuring…"
                                : "the same sentence in both models", t);
-    if (W < 2 || H < 1) return;
+    if (getmaxx(w) < 4 || getmaxy(w) < 3) return;
     if (!s->have || s->res.n < 1) {
-        view_puts(w, t, 1, 1, W, A_DIM, "measuring…");
+        view_puts(w, t, 1, 1, getmaxx(w) - 2, A_DIM, "measuring…");
         return;
     }
-    const LessonStep *step = lesson_step(st->lesson);
     const WorkResult *tw = s->res.lesson_step == st->lesson ? s->res.twin : NULL;
     const LessonResult *tr = tw ? tw->lesson : NULL;
-    if (tw && !tr) tw = NULL; /* the other model lacks the step's words */
+    if (!tr) tw = NULL; /* the other model lacks the step's words */
     int n = s->res.n, tn = tw ? tw->n : 0;
     float *buf = malloc(((size_t)n * 2 + 1) * sizeof *buf);
     if (!buf) {
-        view_puts(w, t, 1, 1, W, A_DIM, "out of memory");
+        view_puts(w, t, 1, 1, getmaxx(w) - 2, A_DIM, "out of memory");
         return;
     }
-    float *shown = buf, *mean_here = buf + n;
-    Sentence here = {s->res.text, s->res.tokens, n, s->row, false, st->query, st->query,
-                     s->label, s->model->tok};
-    if (st->words) {
-        int word = s->word_of[st->query];
-        for (int i = 0; i < n; i++) shown[i] = s->row[s->word_of[i]];
-        here.wt = shown, here.per_word = true;
-        here.q0 = s->word_first[word], here.q1 = s->word_first[word + 1] - 1;
-    }
-    const float *row_here = head_row(s->res.trace, st, st->query, mean_here);
+    Sentence here = here_sentence(v, buf);
+    const float *row_here = head_row(s->res.trace, st, st->query, buf + n);
     const float *row_twin = NULL;
     Sentence twin = {NULL, NULL, 0, NULL, false, -1, -1, NULL, s->model->tok};
     if (tw) {
@@ -405,84 +515,27 @@ static void pair_draw(WINDOW *w, const ViewData *v)
                           tw->model->tok};
     }
     const char *dot = t->utf8 ? "·" : "-";
-    char where[64], head_here[200], head_twin[200], top_here[256], top_twin[256], cmp[256];
+    char where[64], head_here[200], head_twin[200] = "the other model", top_here[256],
+         top_twin[256] = "", cmp[256];
     if (st->mean) snprintf(where, sizeof where, "L%d mean", st->layer);
     else snprintf(where, sizeof where, "L%d H%d", st->layer, st->head);
     model_header(s->model, s->res.trace->causal, dot, where, head_here, sizeof head_here);
     scene_top_line(v, top_here, sizeof top_here);
-    const char *other = "the other model";
     if (tw) {
         snprintf(where, sizeof where, "L%d H%d", tr->layer, tr->head);
         model_header(tw->model, tw->trace->causal, dot, where, head_twin, sizeof head_twin);
         twin_top_line(&twin, row_twin, tr->query, t->utf8, top_twin, sizeof top_twin);
-        other = tw->trace->causal ? "the decoder" : "the encoder";
     }
-    const char *missing =
-        tw ? NULL
-        : s->res.lesson_step != st->lesson || v->computing
-            ? "measuring…"
-            : "no other model here: open the bundled pair (--model decoder or --model encoder) "
-              "to see this sentence in both";
-    cmp[0] = '\0';
-    if (tw && step) {
-        double x[4] = {
-            word_weight(here.text, here.tok, n, row_here, step->target_word),
-            word_weight(here.text, here.tok, n, row_here, step->competitor_word),
-            word_weight(twin.text, twin.tok, tn, row_twin, step->target_word),
-            word_weight(twin.text, twin.tok, tn, row_twin, step->competitor_word),
-        };
-        char f[4][16];
-        for (int i = 0; i < 4; i++) {
-            if (x[i] < 0) snprintf(f[i], sizeof f[i], "-");
-            else snprintf(f[i], sizeof f[i], "%.2f", x[i]);
-        }
-        snprintf(cmp, sizeof cmp, "%s/%s: %s/%s here, %s/%s in %s", step->target_word,
-                 step->competitor_word, f[0], f[1], f[2], f[3], other);
-    }
-    int has_cmp = cmp[0] != '\0';
-    bool side = W >= 2 * TWIN_SIDE_COLS + 1;
-    int half = side ? (W - 1) / 2 : W;
-    int need_here = lines_of(&here, half, t->utf8);
-    int need_twin = tw ? lines_of(&twin, half, t->utf8) : 0;
-    int bottom = H - 2 * has_cmp;
-    if (side) {
-        int y = draw_half(w, v, &here, head_here, top_here, 1, 1, half, need_here, bottom);
-        int xr = 1 + W - half;
-        if (tw) {
-            int yt = draw_half(w, v, &twin, head_twin, top_twin, 1, xr, half, need_twin, bottom);
-            if (yt > y) y = yt;
-        } else {
-            int ym = view_wrap(w, t, 1, xr, half, bottom, missing, A_DIM);
-            if (y < ym) y = ym;
-        }
-        /* Every key with its weight in both, where the panel has the rows:
-         * the decoder's are 0 after the query, the encoder's are not. */
-        int keys = n > tn ? n : tn, rows = bottom - y - 1;
-        if (tw && rows >= 4) {
-            if (rows > keys) rows = keys;
-            draw_keys(w, v, &here, row_here, st->query, y + 1, 1, half, rows);
-            draw_keys(w, v, &twin, row_twin, tr->query, y + 1, xr, half, rows);
-            y += 1 + rows;
-        }
-        if (has_cmp && y + 1 <= H) view_puts(w, t, y + 1, 1, W, A_BOLD, cmp);
-        free(buf);
-        return;
-    }
-    /* One above the other: each model's header, a line of its sentence and
-     * its top keys first; more lines of the sentences while there is room. */
-    int rowmul = t->colour ? 1 : 2;
-    int left = H - has_cmp - 4 - 2 * rowmul;
-    int la = 1, lb = 1;
-    while (left >= rowmul && (la < need_here || lb < need_twin)) {
-        if (la < need_here && (la <= lb || lb >= need_twin)) la++;
-        else lb++;
-        left -= rowmul;
-    }
-    bottom = H - has_cmp;
-    int y = draw_half(w, v, &here, head_here, top_here, 1, 1, W, la, bottom);
-    if (tw) y = draw_half(w, v, &twin, head_twin, top_twin, y, 1, W, lb, bottom);
-    else if (y <= bottom) y = view_wrap(w, t, y, 1, W, bottom, missing, A_DIM);
-    if (has_cmp && y <= H) view_puts(w, t, y, 1, W, A_BOLD, cmp);
+    compare_line(lesson_step(st->lesson), &here, row_here, &twin, row_twin,
+                 tw && !tw->trace->causal ? "the encoder" : "the decoder", cmp, sizeof cmp);
+    Pair p = {&here, &twin, row_here, row_twin, st->query, tw ? tr->query : -1,
+              head_here, head_twin, top_here, top_twin,
+              s->res.lesson_step != st->lesson || v->computing
+                  ? "measuring…"
+                  : "no other model here: open the bundled pair (--model decoder or --model "
+                    "encoder) to see this sentence in both",
+              cmp};
+    pair_layout(w, v, &p);
     free(buf);
 }
 
@@ -493,8 +546,8 @@ void lesson_twin_view_draw(WINDOW *w, const ViewData *v)
     const Theme *t = v->theme;
     int W = getmaxx(w) - 2, H = getmaxy(w) - 2;
     werase(w);
-    const LessonStep *pair = lesson_step(st->lesson);
-    if (pair && pair->view == LESSON_VIEW_PAIR) {
+    const LessonStep *step = lesson_step(st->lesson);
+    if (step && step->view == LESSON_VIEW_PAIR) {
         pair_draw(w, v);
         return;
     }
@@ -505,7 +558,6 @@ void lesson_twin_view_draw(WINDOW *w, const ViewData *v)
         view_puts(w, t, 1, 1, W, A_DIM, "measuring…");
         return;
     }
-    const LessonStep *step = lesson_step(st->lesson);
     const LessonResult *r = view_lesson(v);
     char why[320];
     const char *missing = twin_missing(v, r, why, sizeof why);
@@ -519,21 +571,12 @@ void lesson_twin_view_draw(WINDOW *w, const ViewData *v)
         view_puts(w, t, 1, 1, W, A_DIM, "out of memory");
         return;
     }
-    float *shown = buf, *mean_here = buf + n, *mean_twin = buf + 2 * n;
-    Sentence here = {s->res.text, s->res.tokens, n, s->row, false, st->query, st->query,
-                     s->label, s->model->tok};
-    if (st->words) {
-        /* Pieces show their word's weight, the query is its whole word. */
-        int word = s->word_of[st->query];
-        for (int i = 0; i < n; i++) shown[i] = s->row[s->word_of[i]];
-        here.wt = shown, here.per_word = true;
-        here.q0 = s->word_first[word], here.q1 = s->word_first[word + 1] - 1;
-    }
-    const float *row_here = head_row(s->res.trace, st, st->query, mean_here);
+    Sentence here = here_sentence(v, buf);
+    const float *row_here = head_row(s->res.trace, st, st->query, buf + n);
     const float *row_twin = NULL;
     Sentence twin = {NULL, NULL, 0, NULL, false, -1, -1, NULL, s->model->tok};
     if (tw) {
-        row_twin = head_row(tw->trace, st, r->twin_query, mean_twin);
+        row_twin = head_row(tw->trace, st, r->twin_query, buf + 2 * n);
         twin = (Sentence){tw->text, tw->tokens, tn, row_twin, false, r->twin_query,
                           r->twin_query, NULL, s->model->tok};
     }
@@ -554,6 +597,7 @@ void lesson_twin_view_draw(WINDOW *w, const ViewData *v)
         snprintf(head_here, sizeof head_here, "yours %s %s %s \"%s\"", dot, what, dot, query);
     }
     scene_top_line(v, top_here, sizeof top_here);
+    top_twin[0] = '\0';
     if (tw) {
         char q[64];
         token_label(&twin, r->twin_query, t->utf8, q, sizeof q);
@@ -563,85 +607,9 @@ void lesson_twin_view_draw(WINDOW *w, const ViewData *v)
     } else {
         snprintf(head_twin, sizeof head_twin, "twin");
     }
-    /* The nouns' weights in both; a word not in a sentence is "-". */
-    cmp[0] = '\0';
-    if (step && step->target_word && step->competitor_word && tw) {
-        double v4[4] = {
-            word_weight(here.text, here.tok, n, row_here, step->target_word),
-            word_weight(here.text, here.tok, n, row_here, step->competitor_word),
-            word_weight(twin.text, twin.tok, tn, row_twin, step->target_word),
-            word_weight(twin.text, twin.tok, tn, row_twin, step->competitor_word),
-        };
-        char f[4][16];
-        for (int i = 0; i < 4; i++) {
-            if (v4[i] < 0) snprintf(f[i], sizeof f[i], "-");
-            else snprintf(f[i], sizeof f[i], "%.2f", v4[i]);
-        }
-        snprintf(cmp, sizeof cmp, "%s/%s: %s/%s here, %s/%s in the twin", step->target_word,
-                 step->competitor_word, f[0], f[1], f[2], f[3]);
-    }
-
-    int rowmul = t->colour ? 1 : 2;
-    int need_here = lines_of(&here, half, t->utf8);
-    int need_twin = tw ? lines_of(&twin, half, t->utf8) : 0;
-    int has_cmp = cmp[0] != '\0';
-
-    if (side) {
-        /* Halves as tall as the panel less the comparison line; under them,
-         * when the panel has the rows, every key with its weight, position
-         * by position, then the comparison. */
-        int bottom = H - 2 * has_cmp;
-        int y = draw_half(w, v, &here, head_here, top_here, 1, 1, half, need_here, bottom);
-        int xr = 1 + W - half;
-        if (tw) {
-            int yt = draw_half(w, v, &twin, head_twin, top_twin, 1, xr, half, need_twin, bottom);
-            if (yt > y) y = yt;
-        } else {
-            view_puts(w, t, 1, xr, half, A_BOLD, head_twin);
-            int ym = view_wrap(w, t, 2, xr, half, bottom, missing, A_DIM);
-            if (y < ym) y = ym;
-        }
-        int keys = n > tn ? n : tn, rows = bottom - y - 1;
-        if (tw && rows >= 4) {
-            if (rows > keys) rows = keys;
-            draw_keys(w, v, &here, row_here, st->query, y + 1, 1, half, rows);
-            draw_keys(w, v, &twin, row_twin, r->twin_query, y + 1, xr, half, rows);
-            y += 1 + rows;
-        }
-        if (has_cmp && y + 1 <= H) view_puts(w, t, y + 1, 1, W, A_BOLD, cmp);
-        free(buf);
-        return;
-    }
-
-    /* One above the other.  Every part gets its first line before any gets
-     * a second: a line of each sentence, their headers, the comparison,
-     * the top keys, a gap, then the sentences' other lines in turn. */
-    bool headers = H >= 2 + 2 * rowmul;
-    int left = H - 2 * headers - 2 * rowmul;
-    int cmp_line = has_cmp && left >= 1;
-    left -= cmp_line;
-    bool tops = left >= 2;
-    left -= tops ? 2 : 0;
-    int gap = left >= 1 + 2 * rowmul || (left >= 1 && need_here + need_twin <= 2);
-    left -= gap;
-    int la = 1, lb = 1;
-    while (left >= rowmul && (la < need_here || lb < need_twin)) {
-        if (la < need_here && (la <= lb || lb >= need_twin)) la++;
-        else lb++;
-        left -= rowmul;
-    }
-    int bottom = H - cmp_line;
-    int y = draw_half(w, v, &here, headers ? head_here : NULL, tops ? top_here : NULL, 1, 1, W,
-                      la, bottom);
-    y += gap;
-    if (tw) {
-        y = draw_half(w, v, &twin, headers ? head_twin : NULL, tops ? top_twin : NULL, y, 1, W,
-                      lb, bottom);
-    } else if (y <= bottom) {
-        if (headers) view_puts(w, t, y++, 1, W, A_BOLD, head_twin);
-        y = view_wrap(w, t, y, 1, W, bottom, missing, A_DIM);
-    }
-    /* The comparison under the twin, after the same gap when it is spare. */
-    if (cmp_line) view_puts(w, t, y + gap <= H ? y + gap : H, 1, W, A_BOLD, cmp);
+    compare_line(step, &here, row_here, &twin, row_twin, "the twin", cmp, sizeof cmp);
+    Pair p = {&here, &twin, row_here, row_twin, st->query, tw ? r->twin_query : -1,
+              head_here, head_twin, top_here, top_twin, missing ? missing : "", cmp};
+    pair_layout(w, v, &p);
     free(buf);
 }
