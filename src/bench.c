@@ -128,6 +128,12 @@ int cli_bench(FILE *out, const char *model_path, const CliOptions *o, char *err,
             c->n_layers, c->n_heads, c->n_kv_heads, c->dim, c->context);
     fprintf(out, "load (mmap + bind): %.3f ms; OpenBLAS threads: %d\n", load * 1e3,
             openblas_get_num_threads());
+    /* What the weights cost in memory, beside what the file holds: every
+     * type but F32 is converted to F32 at load today. */
+    fprintf(out, "file %.1f MiB; weights in memory %.1f MiB (%.1f MiB read in place from the "
+                 "file, %.1f MiB converted to F32)\n",
+            gguf_file_size(m->gguf) / 1048576.0, (m->mapped_bytes + m->owned_bytes) / 1048576.0,
+            m->mapped_bytes / 1048576.0, m->owned_bytes / 1048576.0);
     /* The ceiling: sgemm on the model's largest product at 256 tokens
      * (activations times the feed-forward weights), same thread count. */
     int big = c->ffn_dim > c->dim ? c->ffn_dim : c->dim;

@@ -209,6 +209,19 @@ awk -v info="$tmp/out" '
     }
     END { exit !(rows == 3 && bad == 0) }' "$tmp/bench"
 ok $? "--bench: GFLOP/s equals the documented FLOP count (all layers) over the measured time"
+# The weights in memory: the two parts add up, and are 4 bytes a parameter
+# (--info's count; every type is F32 in memory today).
+params=$(sed -n 's/^parameters: *//p' "$tmp/out") fsize=$(sed -n 's/^file size: *\([0-9]*\) bytes/\1/p' "$tmp/out")
+awk -v p="$params" -v fs="$fsize" '/^file .* MiB; weights in memory/ {
+        gsub(/[(),;]/, " "); f = $2; w = $7; a = $9; c = $17
+        ok = f > 0 && $18 == "MiB" && $19 == "converted" && (f - fs / 1048576) ^ 2 < 0.0025 &&
+             (w - a - c) ^ 2 < 0.0025 &&
+             (w - p * 4 / 1048576) ^ 2 < 0.0025
+        print "# file " f " MiB, weights " w " = " a " + " c " MiB, params " p
+        found = 1
+    }
+    END { exit !(found && ok) }' "$tmp/bench"
+ok $? "--bench: the file's size and the weights in memory (read in place + converted = 4 bytes x $params parameters)"
 
 long=$(awk 'BEGIN { for (i = 0; i < 600; i++) printf "a "; }')
 run --model "$model" --text "$long" --dump json

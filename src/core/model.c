@@ -98,6 +98,7 @@ static int bind(Model *m, const char *name, uint64_t d0, uint64_t d1, const floa
     if (t->type == GGML_TYPE_F32 && ((uintptr_t)t->data % sizeof(float)) == 0) {
         if (check_finite(file, name, t->data, t->n_elements, err, errlen)) return -1;
         *out = t->data;
+        m->mapped_bytes += t->n_elements * sizeof(float);
         return 0;
     }
     float *buf = malloc(t->n_elements * sizeof(float));
@@ -110,6 +111,7 @@ static int bind(Model *m, const char *name, uint64_t d0, uint64_t d1, const floa
     }
     m->owned = owned;
     m->owned[m->n_owned++] = buf;
+    m->owned_bytes += t->n_elements * sizeof(float);
     if (gguf_tensor_to_f32(t, 0, t->n_elements, buf, err, errlen)) return -1;
     if (check_finite(file, name, buf, t->n_elements, err, errlen)) return -1;
     /* The converted copy is what the passes read: let the file's pages go,

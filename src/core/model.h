@@ -85,6 +85,10 @@ typedef struct Model {
     bool masked_lm;
     float **owned;          /* converted weights, freed at close */
     int n_owned;
+    /* The weights' bytes as the passes read them: F32 views into the
+     * mapped file, and the F32 copies converted from other types (the file's
+     * pages of those are released).  --bench prints them. */
+    size_t mapped_bytes, owned_bytes;
 } Model;
 
 int model_open(Model **out, const char *path, char *err, size_t errlen);
