@@ -56,6 +56,7 @@ typedef struct {
     /* After M: the byte of the text the query stood on, to put it back on
      * that word in the other model's tokens; (size_t)-1: none. */
     size_t follow_byte;
+    char fatal[256];     /* why the loop had to stop (app_run's error), or "" */
     AppState st;
     Scene scene;
     Theme theme;
@@ -314,6 +315,7 @@ static void apply_lesson(App *a, bool followed)
  * the first step, for the intro); the cost step times whole passes. */
 static void submit(App *a)
 {
+    if (!a->worker) return; /* M could not start one: the loop is ending */
     const AppState *st = &a->st;
     int step = st->lesson >= 0 ? st->lesson : a->lesson_apply;
     const LessonStep *ls = lesson_step(step);
@@ -329,7 +331,7 @@ static void submit(App *a)
 static void take_result(App *a)
 {
     WorkResult r;
-    while (worker_take(a->worker, &r)) {
+    while (a->worker && worker_take(a->worker, &r)) {
         if (r.gen != a->st.text_gen) {
             work_result_free(&r); /* the user typed on: stale */
             continue;
@@ -588,14 +590,16 @@ static void switch_model(App *a)
     a->model = m;
     scene_free(&a->scene);
     scene_init(&a->scene, m, a->utf8);
+    /* Without the state or a worker the explorer cannot go on: it quits,
+     * and app_run returns the reason. */
     if (app_state_set_model(&a->st, m->cfg.n_layers, m->cfg.n_heads)) {
-        set_message(a, "out of memory switching models");
+        snprintf(a->fatal, sizeof a->fatal, "out of memory switching to %s", m->name);
         a->st.quit = true;
         return;
     }
     a->worker = worker_start(m, a->wake[1]);
     if (!a->worker) {
-        set_message(a, "cannot start the compute thread");
+        snprintf(a->fatal, sizeof a->fatal, "cannot start the compute thread for %s", m->name);
         a->st.quit = true;
         return;
     }
@@ -862,6 +866,10 @@ int app_run(const AppOptions *o, char *err, size_t errlen)
     termkey_destroy(a.tk);
     screen_stop();
     rc = 0;
+    if (a.fatal[0]) {
+        error_set(err, errlen, "%s", a.fatal);
+        rc = 1;
+    }
 out:
     scene_free(&a.scene);
     app_state_free(&a.st);
