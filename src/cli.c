@@ -287,8 +287,9 @@ static void json_dump(FILE *out, const Model *m, const CliOptions *o, const Toke
     fputs("],\"spans\":[", out);
     for (int i = 0; i < n; i++)
         fprintf(out, "%s[%zu,%zu]", i ? "," : "", toks[i].start, toks[i].end);
-    fprintf(out, "],\"n_layers\":%d,\"n_heads\":%d,\"n_kv_heads\":%d,\"head_dim\":%d",
-            t->n_layers, t->n_heads, t->n_kv_heads, t->head_dim);
+    fprintf(out, "],\"n_layers\":%d,\"n_heads\":%d,\"n_kv_heads\":%d,\"head_dim\":%d,"
+                 "\"causal\":%s",
+            t->n_layers, t->n_heads, t->n_kv_heads, t->head_dim, t->causal ? "true" : "false");
     /* The heads --ablate knocked out, as [layer, head] pairs. */
     fputs(",\"ablated\":[", out);
     for (int l = 0, first = 1; l < t->n_layers; l++)

@@ -3,7 +3,11 @@
 reference.py (float64, no attnscope code), in the format of
 ../shared/golden (see its README).
 
-usage: make_golden.py MODEL.gguf TOKENIZER.model OUTDIR SENTENCES.txt
+usage: make_golden.py MODEL.gguf TOKENIZER OUTDIR SENTENCES.txt
+TOKENIZER is a SentencePiece .model (the decoder), or a WordPiece vocabulary
+.txt, one piece per line in id order (the bundled encoder: its ids are
+tokenized by tools/train/train_wordpiece.py's BERT-uncased rules, [CLS] ...
+[SEP], and it has no next-token logits).
 One sentence per line of SENTENCES.txt ("\\n" in a line stands for a newline).
 """
 import json
@@ -12,9 +16,31 @@ import re
 import sys
 
 import numpy as np
-import sentencepiece as spm
 
 from reference import Model, tokenize
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "train"))
+
+
+class WordPiece:
+    """ids and pieces of the bundled encoder, from its vocabulary file."""
+
+    def __init__(self, vocab_path, gguf_pieces):
+        import train_wordpiece as wp
+        self.wp = wp
+        pieces = [l.rstrip("\n") for l in open(vocab_path, encoding="utf-8")]
+        self.ids = {p: i for i, p in enumerate(pieces)}
+        self.gguf = gguf_pieces
+
+    def encode(self, text):
+        out = [self.ids["[CLS]"]]
+        for w in self.wp.words(text):
+            ps = self.wp.wordpiece(w, self.ids)
+            out += [self.ids[p] for p in ps] if ps else [self.ids["[UNK]"]]
+        return out + [self.ids["[SEP]"]]
+
+    def id_to_piece(self, i):
+        return self.gguf[i]
 
 
 def slug(text):
@@ -23,9 +49,15 @@ def slug(text):
 
 
 def main():
-    model_path, spm_path, outdir, sentences = sys.argv[1:5]
+    model_path, tok_path, outdir, sentences = sys.argv[1:5]
     m = Model(model_path)
-    sp = spm.SentencePieceProcessor(model_file=spm_path)
+    if tok_path.endswith(".txt"):
+        sp = WordPiece(tok_path, m.meta["tokenizer.ggml.tokens"])
+        encode = sp.encode
+    else:
+        import sentencepiece as spm
+        sp = spm.SentencePieceProcessor(model_file=tok_path)
+        encode = lambda text: tokenize(sp, text)
     os.makedirs(outdir, exist_ok=True)
     name = os.path.basename(model_path)
     content = open(sentences, encoding="utf-8").read()
@@ -36,9 +68,8 @@ def main():
         if line.startswith("#"):
             continue
         text = line.replace("\\n", "\n")
-        ids = tokenize(sp, text)
-        attn, logits = m.forward(ids)
-        top = np.argsort(-logits, kind="stable")[:5]
+        ids = encode(text)
+        attn, logits = m.outputs(ids)
         doc = {
             "model": name,
             "text": text,
@@ -47,9 +78,12 @@ def main():
             "n_layers": m.n_layers,
             "n_heads": m.n_heads,
             "attention": np.round(attn, 6).tolist(),
-            "logits_last": {"top_ids": [int(i) for i in top],
-                            "top_values": [round(float(logits[i]), 5) for i in top]},
+            "logits_last": None,
         }
+        if m.has_lm_head:
+            top = np.argsort(-logits, kind="stable")[:5]
+            doc["logits_last"] = {"top_ids": [int(i) for i in top],
+                                  "top_values": [round(float(logits[i]), 5) for i in top]}
         path = os.path.join(outdir, slug(text) + ".json")
         with open(path, "w", encoding="utf-8") as f:
             json.dump(doc, f, ensure_ascii=True, separators=(",", ":"))
