@@ -8,6 +8,7 @@ import numpy as np
 import torch
 import sentencepiece as spm
 from model import Config, Transformer
+from schedule import Schedule, adamw
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # the shared corpus sits beside the repository: <repo>/../shared/corpus
@@ -85,26 +86,8 @@ def main():
     nparam = model.n_params()
     print(f"config {cfg.to_dict()}\nparams {nparam}", flush=True)
 
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    nodecay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.wd},
-                             {"params": nodecay, "weight_decay": 0.0}],
-                            lr=a.lr, betas=(0.9, 0.95), eps=1e-8)
-
-    def progress(step):
-        # fraction of the run done: by steps, or by wall time if --max_seconds
-        # is set and that comes first (the cosine then still anneals fully)
-        p = (step - a.warmup) / max(1, a.steps - a.warmup)
-        if a.max_seconds and step >= a.warmup:
-            el = time.time() - t_start
-            p = max(p, (el - t_warm) / max(1.0, a.max_seconds - t_warm))
-        return min(1.0, max(0.0, p))
-
-    def lr_at(step):
-        if step < a.warmup:
-            return a.lr * (step + 1) / a.warmup
-        p = progress(step)
-        return a.min_lr + 0.5 * (1 + math.cos(math.pi * p)) * (a.lr - a.min_lr)
+    opt = adamw(model, a.lr, a.wd, (0.9, 0.95), 1e-8)
+    sched = Schedule(a.lr, a.min_lr, a.warmup, a.steps, a.max_seconds)
 
     rng = np.random.default_rng(a.seed)
     T = a.ctx
@@ -139,28 +122,26 @@ def main():
         torch.save({"model": model.state_dict(), "config": cfg.to_dict(),
                     "step": step, "tokens": step * a.batch * T,
                     "train_loss": tr, "valid_loss": va,
-                    "elapsed_s": time.time() - t_start, "params": nparam,
+                    "elapsed_s": sched.elapsed(), "params": nparam,
                     "args": vars(a)}, os.path.join(a.out, name + ".tmp"))
         os.replace(os.path.join(a.out, name + ".tmp"), os.path.join(a.out, name))
         json.dump(cfg.to_dict(), open(os.path.join(a.out, "config.json"), "w"), indent=1)
 
     model.train()
-    t_start = time.time()
-    t_warm = 0.0
+    sched.start()
     run_loss, run_n = 0.0, 0
     step = 0
     while True:
-        if step == a.warmup:
-            t_warm = time.time() - t_start
-        last = step >= a.steps or (step > a.warmup and progress(step) >= 1.0)
+        sched.step(step)
+        last = sched.done(step)
         if step % a.eval_every == 0 or last:
             va = evaluate()
             tr = run_loss / run_n if run_n else float("nan")
-            el = time.time() - t_start
-            csv.write(f"{step},{tr:.5f},{va:.5f},{el:.1f},{lr_at(step):.6f},{step*a.batch*T}\n"); csv.flush()
+            el = sched.elapsed()
+            csv.write(f"{step},{tr:.5f},{va:.5f},{el:.1f},{sched.rate(step):.6f},{step*a.batch*T}\n"); csv.flush()
             tps = step * a.batch * T / el if el > 0 else 0
             print(f"step {step:5d} train {tr:.4f} valid {va:.4f} elapsed {el:7.1f}s "
-                  f"{tps:6.0f} tok/s lr {lr_at(step):.2e}", flush=True)
+                  f"{tps:6.0f} tok/s lr {sched.rate(step):.2e}", flush=True)
             run_loss, run_n = 0.0, 0
             if va < best and step > 0:
                 best = va
@@ -170,7 +151,7 @@ def main():
         if last:
             break
         for g in opt.param_groups:
-            g["lr"] = lr_at(step)
+            g["lr"] = sched.rate(step)
         x, y = batch()
         _, loss = model(x, y)
         opt.zero_grad(set_to_none=True)
@@ -180,8 +161,8 @@ def main():
         run_loss += loss.item(); run_n += 1
         step += 1
         if step % 10 == 0 and step % a.eval_every:
-            print(f"  step {step} loss {loss.item():.4f} {time.time()-t_start:.1f}s", flush=True)
-    print(f"done: {step} steps, {step*a.batch*T} tokens, {time.time()-t_start:.0f}s, best valid {best:.4f}")
+            print(f"  step {step} loss {loss.item():.4f} {sched.elapsed():.1f}s", flush=True)
+    print(f"done: {step} steps, {step*a.batch*T} tokens, {sched.elapsed():.0f}s, best valid {best:.4f}")
 
 
 if __name__ == "__main__":

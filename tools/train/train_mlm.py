@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from model_bert import Config, Bert
 import train_wordpiece as wp
+from schedule import Schedule, adamw
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAD, UNK, CLS, SEP, MASK = 0, 1, 2, 3, 4
@@ -169,24 +170,8 @@ def main():
     nparam = model.n_params()
     print(f"config {cfg.to_dict()}\nparams {nparam} ({nparam*4/1e6:.2f} MB as F32)", flush=True)
 
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    nodecay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.wd},
-                             {"params": nodecay, "weight_decay": 0.0}],
-                            lr=a.lr, betas=(0.9, 0.98), eps=1e-6)
-
-    def progress(step):
-        # fraction of the run done, by steps or by wall time (as train.py)
-        p = (step - a.warmup) / max(1, a.steps - a.warmup)
-        if a.max_seconds and step >= a.warmup:
-            el = time.time() - t_start
-            p = max(p, (el - t_warm) / max(1.0, a.max_seconds - t_warm))
-        return min(1.0, max(0.0, p))
-
-    def lr_at(step):
-        if step < a.warmup:
-            return a.lr * (step + 1) / a.warmup
-        return a.min_lr + 0.5 * (1 + math.cos(math.pi * progress(step))) * (a.lr - a.min_lr)
+    opt = adamw(model, a.lr, a.wd, (0.9, 0.98), 1e-6)
+    sched = Schedule(a.lr, a.min_lr, a.warmup, a.steps, a.max_seconds)
 
     rng = np.random.default_rng(a.seed)
 
@@ -219,27 +204,25 @@ def main():
     def save(name, step, tr, va, acc):
         torch.save({"model": model.state_dict(), "config": cfg.to_dict(), "step": step,
                     "tokens": tokens, "train_loss": tr, "valid_loss": va, "valid_acc": acc,
-                    "elapsed_s": time.time() - t_start, "params": nparam, "args": vars(a)},
+                    "elapsed_s": sched.elapsed(), "params": nparam, "args": vars(a)},
                    os.path.join(a.out, name + ".tmp"))
         os.replace(os.path.join(a.out, name + ".tmp"), os.path.join(a.out, name))
         json.dump(cfg.to_dict(), open(os.path.join(a.out, "config.json"), "w"), indent=1)
 
     model.train()
-    t_start = time.time()
-    t_warm = 0.0
+    sched.start()
     run_loss, run_n, tokens, step = 0.0, 0, 0, 0
     while True:
-        if step == a.warmup:
-            t_warm = time.time() - t_start
-        last = step >= a.steps or (step > a.warmup and progress(step) >= 1.0)
+        sched.step(step)
+        last = sched.done(step)
         if step % a.eval_every == 0 or last:
             va, acc = evaluate()
             tr = run_loss / run_n if run_n else float("nan")
-            el = time.time() - t_start
-            csv.write(f"{step},{tr:.5f},{va:.5f},{acc:.5f},{el:.1f},{lr_at(step):.6f},{tokens}\n")
+            el = sched.elapsed()
+            csv.write(f"{step},{tr:.5f},{va:.5f},{acc:.5f},{el:.1f},{sched.rate(step):.6f},{tokens}\n")
             csv.flush()
             print(f"step {step:5d} train {tr:.4f} valid {va:.4f} acc {acc:.4f} elapsed {el:7.1f}s "
-                  f"{tokens/max(el,1e-9):6.0f} tok/s lr {lr_at(step):.2e}", flush=True)
+                  f"{tokens/max(el,1e-9):6.0f} tok/s lr {sched.rate(step):.2e}", flush=True)
             run_loss, run_n = 0.0, 0
             if va < best and step > 0:
                 best = va
@@ -249,7 +232,7 @@ def main():
         if last:
             break
         for g in opt.param_groups:
-            g["lr"] = lr_at(step)
+            g["lr"] = sched.rate(step)
         x, y, pad = batch()
         tokens += int((~pad).sum())
         loss, _, _ = model(x, y, pad)
@@ -260,8 +243,8 @@ def main():
         run_loss += loss.item(); run_n += 1
         step += 1
         if step % 20 == 0 and step % a.eval_every:
-            print(f"  step {step} loss {loss.item():.4f} {time.time()-t_start:.1f}s", flush=True)
-    print(f"done: {step} steps, {tokens} tokens, {time.time()-t_start:.0f}s, best valid {best:.4f}")
+            print(f"  step {step} loss {loss.item():.4f} {sched.elapsed():.1f}s", flush=True)
+    print(f"done: {step} steps, {tokens} tokens, {sched.elapsed():.0f}s, best valid {best:.4f}")
 
 
 if __name__ == "__main__":
