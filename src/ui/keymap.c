@@ -169,6 +169,7 @@ static const char *const action_names[] = {
     "SCROLL_DOWN", "SCROLL_PAGE_UP", "SCROLL_PAGE_DOWN", "SCROLL_TOP", "SCROLL_BOTTOM",
     "LESSON", "LESSON_NEXT", "LESSON_PREV", "LESSON_LEAVE", "TOGGLE_UNSCALED", "KNOCKOUT",
     "RESTORE_HEADS", "TOGGLE_ROLLOUT", "TOGGLE_VALUE_WEIGHTED", "TOGGLE_IMPORTANCE", "PRUNE_MORE", "PRUNE_LESS",
+    "SWITCH_MODEL", "MASK",
 };
 _Static_assert(N_OF(action_names) == ACT_LAST + 1, "a name for every action");
 

@@ -73,8 +73,10 @@ typedef enum {
     ACT_PRUNE_MORE, ACT_PRUNE_LESS, /* + / - in the lesson: the next least important head out, or back */
     ACT_SWITCH_MODEL,          /* M: the other bundled model (decoder <-> encoder) */
     ACT_MASK,                  /* _: hide the query's word as [MASK] (a masked-language model) */
+    /* A new action goes here, and ACT_LAST below names it: keymap.c's names
+     * and the fuzzer's range check follow ACT_LAST. */
 } Action;
-#define ACT_LAST ACT_PRUNE_LESS
+#define ACT_LAST ACT_MASK
 
 Action keymap_lookup(Mode mode, const UiKey *key);
 /* The action's name as in the enum without ACT_ ("QUERY_PREV"), for
