@@ -195,30 +195,36 @@ int cli_mask_span(const Model *m, const char *text, size_t len, const char *word
     return 0;
 }
 
+/* The ids of the (at most) five largest of the N values V, largest first
+ * (ties: the lower id); returns how many. */
+static int top_five(const float *v, int n, int top[5])
+{
+    int k = n < 5 ? n : 5;
+    for (int i = 0; i < k; i++) {
+        int best = -1;
+        for (int u = 0; u < n; u++) {
+            int taken = 0;
+            for (int j = 0; j < i; j++) taken |= top[j] == u;
+            if (!taken && (best < 0 || v[u] > v[best])) best = u;
+        }
+        top[i] = best;
+    }
+    return k;
+}
+
 /* The masked-language model's top guesses at the first [MASK] (none: no
  * word is masked), as "mask_guesses". */
 static void json_mask_guesses(FILE *out, const Model *m, const Token *toks, int n,
                               const AttentionTrace *t)
 {
-    int32_t mask = tokenizer_mask_id(m->tok);
-    int p = 0;
-    while (p < n && !(toks[p].id == mask && toks[p].end > toks[p].start)) p++;
-    float *logits = p < n ? malloc((size_t)t->vocab * sizeof *logits) : NULL;
+    int p = run_first_hidden(m, toks, n);
+    float *logits = p >= 0 ? malloc((size_t)t->vocab * sizeof *logits) : NULL;
     if (!logits) {
         fputs(",\"mask_guesses\":null", out);
         return;
     }
     forward_logits(m, t, p, logits);
-    int top[5], k = t->vocab < 5 ? t->vocab : 5;
-    for (int i = 0; i < k; i++) {
-        int best = -1;
-        for (int v = 0; v < t->vocab; v++) {
-            int taken = 0;
-            for (int j = 0; j < i; j++) taken |= top[j] == v;
-            if (!taken && (best < 0 || logits[v] > logits[best])) best = v;
-        }
-        top[i] = best;
-    }
+    int top[5], k = top_five(logits, t->vocab, top);
     fprintf(out, ",\"mask_guesses\":{\"position\":%d,\"top_ids\":[", p);
     for (int i = 0; i < k; i++) fprintf(out, i ? ",%d" : "%d", top[i]);
     fputs("],\"top_pieces\":[", out);
@@ -320,17 +326,7 @@ static void json_dump(FILE *out, const Model *m, const CliOptions *o, const Toke
         fputs(",\"logits_last\":null}\n", out);
         return;
     }
-    int top[5];
-    int k = t->vocab < 5 ? t->vocab : 5;
-    for (int i = 0; i < k; i++) {
-        int best = -1;
-        for (int v = 0; v < t->vocab; v++) {
-            int taken = 0;
-            for (int j = 0; j < i; j++) taken |= top[j] == v;
-            if (!taken && (best < 0 || t->logits_last[v] > t->logits_last[best])) best = v;
-        }
-        top[i] = best;
-    }
+    int top[5], k = top_five(t->logits_last, t->vocab, top);
     fputs(",\"logits_last\":{\"top_ids\":[", out);
     for (int i = 0; i < k; i++) fprintf(out, i ? ",%d" : "%d", top[i]);
     fputs("],\"top_values\":[", out);
@@ -386,10 +382,13 @@ static int logits_dump(FILE *out, const Model *m, const Token *toks, const Atten
         for (int v = 0; v < t->vocab; v++) fprintf(out, "%.9g\n", t->logits_last[v]);
         return 0;
     }
-    /* A masked-language model: its guesses for the first hidden token. */
-    int32_t mask = tokenizer_mask_id(m->tok);
-    int p = 0;
-    while (p < t->n_tokens && !(toks[p].id == mask && toks[p].end > toks[p].start)) p++;
+    /* A masked-language model: its guesses for the first hidden token
+     * (--mask hid at least one: cli_dump asks for it). */
+    int p = run_first_hidden(m, toks, t->n_tokens);
+    if (p < 0) {
+        error_set(err, errlen, "--dump logits: no token of the text is hidden as [MASK]");
+        return -1;
+    }
     float *logits = malloc((size_t)t->vocab * sizeof *logits);
     if (!logits) {
         error_set(err, errlen, "out of memory");

@@ -71,6 +71,19 @@ int run_text(const Model *m, const RunRequest *req, RunResult *out, char *err, s
     return 0;
 }
 
+bool run_token_hidden(const Model *m, const Token *t)
+{
+    int32_t mask = model_fills_mask(m) ? tokenizer_mask_id(m->tok) : -1;
+    return mask >= 0 && t->id == mask && t->end > t->start;
+}
+
+int run_first_hidden(const Model *m, const Token *toks, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (run_token_hidden(m, &toks[i])) return i;
+    return -1;
+}
+
 int run_parse_heads(const ModelConfig *c, const char *spec, unsigned char *mask, char *err,
                     size_t errlen)
 {

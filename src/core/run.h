@@ -53,6 +53,10 @@ typedef struct {
 /* 0 with *OUT filled; -1 with ERR saying why (nothing to free); or
  * FORWARD_CANCELLED when *CANCEL became true. */
 int run_text(const Model *m, const RunRequest *req, RunResult *out, char *err, size_t errlen);
+/* Token T was hidden from M as [MASK] (a mask range, above): it covers text
+ * but carries M's mask id.  The first such of N tokens, or -1. */
+bool run_token_hidden(const Model *m, const Token *t);
+int run_first_hidden(const Model *m, const Token *toks, int n);
 void run_result_free(RunResult *r);
 
 /* Parse "L.H[,L.H...]" (layers and heads from 0) into MASK (n_layers*n_heads

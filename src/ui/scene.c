@@ -10,6 +10,7 @@
 #include "attention.h"
 #include "flow.h"
 #include "forward.h"
+#include "run.h"
 #include "trace.h"
 #include "ui_text.h"
 #include "utf8.h"
@@ -155,9 +156,7 @@ static size_t char_end(const Scene *s, const bool *starts, size_t b)
 /* Labels, marks and words for the installed result (see scene.h). */
 bool scene_hidden(const Scene *s, int i)
 {
-    const Token *t = &s->res.tokens[i];
-    int32_t mask = model_fills_mask(s->model) ? tokenizer_mask_id(s->model->tok) : -1;
-    return mask >= 0 && t->id == mask && t->end > t->start;
+    return run_token_hidden(s->model, &s->res.tokens[i]);
 }
 
 static int prepare_pieces(Scene *s, const bool *starts)
